@@ -1,0 +1,38 @@
+"""The real Shopify Admin 2026-04 schema, built once per process.
+
+The introspection file is reference data outside the repository; the path
+is relative to the project root and can be overridden with
+SYNC_SHOPIFY_SCHEMA.
+"""
+import gzip
+import json
+import os
+import threading
+
+from graphql import build_client_schema, parse, validate
+
+API_VERSION = "2026-04"
+_PROJECT_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+DEFAULT_SCHEMA_PATH = os.path.join(_PROJECT_ROOT, "..", "shared", "contracts", "shopify", "admin_2026-04.json.gz")
+
+_lock = threading.Lock()
+_schema = None
+
+
+def schema_path():
+    return os.environ.get("SYNC_SHOPIFY_SCHEMA") or DEFAULT_SCHEMA_PATH
+
+
+def get_schema():
+    """Build the client schema on first use; later calls reuse it."""
+    global _schema
+    with _lock:
+        if _schema is None:
+            with gzip.open(schema_path()) as handle:
+                _schema = build_client_schema(json.load(handle)["data"])
+        return _schema
+
+
+def validate_document(document):
+    """Errors (graphql-core) of a document against the schema; [] if valid."""
+    return validate(get_schema(), parse(document))
