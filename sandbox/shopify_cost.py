@@ -11,7 +11,7 @@ nodes really returned, walking the response data.
 """
 import threading
 
-from graphql import GraphQLList, GraphQLNonNull, get_named_type, is_leaf_type
+from graphql import get_named_type, is_leaf_type
 from graphql.language import FieldNode, FragmentSpreadNode, InlineFragmentNode, OperationType
 from graphql.utilities import value_from_ast
 

@@ -1,0 +1,206 @@
+"""ShopifySandbox: the Admin GraphQL API 2026-04 over real HTTP."""
+import datetime
+import json
+import random
+
+from werkzeug.wrappers import Response
+
+from . import shopify_api, shopify_mutations  # noqa: F401  (registers the Mutation resolvers)
+from .core import SandboxServer, hmac_b64, json_response, new_uuid
+from .shopify_cost import LeakyBucket
+from .shopify_schema import API_VERSION
+from .shopify_store import ShopifyStore, gid_number
+from .shopify_webhooks import build_payload, render, topic_enum
+
+GRAPHQL_PATH = "/admin/api/%s/graphql.json" % API_VERSION
+INVALID_TOKEN = "[API] Invalid API key or access token (unrecognized login or wrong password)"
+
+
+class ShopifySandbox(SandboxServer):
+    name = "shopify-sandbox"
+
+    def __init__(self, products=200, customers=40, seed=0, bucket_max=2000, restore_rate=100, clock=None,
+                 access_token="shpat_sandbox_0000000000000000", app_secret="sandbox-shopify-app-secret",
+                 shop_domain="sandbox-shop.myshopify.com", webhook_retry_delays=(0.2, 0.5, 1.0, 2.0)):
+        super().__init__(seed=seed, clock=clock)
+        self.products_count, self.customers_count = products, customers
+        self.access_token, self.app_secret, self.shop_domain = access_token, app_secret, shop_domain
+        self.bucket_max, self.restore_rate = bucket_max, restore_rate
+        self.webhooks.retry_delays = tuple(webhook_retry_delays)
+        self.store = ShopifyStore(self.clock, self.emit)
+        self.reset()
+
+    # -- public helpers ------------------------------------------------------------
+    @property
+    def graphql_url(self):
+        return self.url + GRAPHQL_PATH
+
+    def reset(self):
+        """Back to the seeded store: same seed, same data, empty logs, full bucket."""
+        with self.lock:
+            self.rng = random.Random(self.seed)
+            self.store.clear()
+            self.store.seed(self.rng, products=self.products_count, customers=self.customers_count)
+            self.bucket = LeakyBucket(self.bucket_max, self.restore_rate, clock=self.clock)
+            self.requests.clear()
+            self.webhooks.clear()
+            self.faults.clear()
+
+    def generate_orders(self, n, seed=None, cancel_rate=0.1, refund_rate=0.1):
+        rng = random.Random(seed) if seed is not None else self.rng
+        with self.lock:
+            return self.store.generate_orders(rng, n, cancel_rate=cancel_rate, refund_rate=refund_rate)
+
+    def cancel_order(self, order_gid, reason="CUSTOMER", restock=True):
+        with self.lock:
+            return self.store.cancel_order(self.store.orders[order_gid], reason, restock)
+
+    def refund_order(self, order_gid, lines=None, shipping=False, note=None):
+        """lines: {line_item_gid: quantity}; None refunds every refundable unit."""
+        with self.lock:
+            return self.store.refund(self.store.orders[order_gid], lines, shipping=shipping, note=note)
+
+    def set_inventory(self, inventory_item_gid, location_gid, available):
+        """A merchant edit in the Shopify admin: fires inventory_levels/update."""
+        with self.lock:
+            level = self.store.ensure_level(inventory_item_gid, location_gid)
+            return self.store.set_quantities("available", "correction", None, [
+                {"inventoryItemId": inventory_item_gid, "locationId": location_gid, "quantity": available}])
+
+    def update_product(self, product_gid, **fields):
+        """A merchant edit of product fields (title, status, tags...): fires products/update."""
+        with self.lock:
+            return self.store.update_product(self.store.products[product_gid], fields)
+
+    def uninstall_app(self):
+        """Fires app/uninstalled; afterwards the access token is rejected."""
+        with self.lock:
+            self.emit("app/uninstalled", {"id": 1, "name": "Sandbox Shop", "domain": self.shop_domain,
+                                          "myshopify_domain": self.shop_domain})
+            self.store.installed = False
+
+    def subscribe(self, topic, address, fmt="JSON"):
+        """Shortcut for tests: same effect as webhookSubscriptionCreate."""
+        with self.lock:
+            subscription_id = self.store.new_gid("WebhookSubscription")
+            self.store.webhook_subscriptions[subscription_id] = {
+                "__typename": "WebhookSubscription", "id": subscription_id, "topic": topic_enum(topic),
+                "uri": address, "callbackUrl": address, "format": fmt, "includeFields": [], "filter": None,
+                "name": None, "createdAt": self.store.now(), "updatedAt": self.store.now(),
+                "apiVersion": {"handle": API_VERSION, "displayName": API_VERSION, "supported": True},
+                "endpoint": {"__typename": "WebhookHttpEndpoint", "callbackUrl": address}}
+            return subscription_id
+
+    def execute(self, query, variables=None, operation_name=None):
+        """Run a document in-process (no HTTP, no auth): for seeding test state."""
+        return shopify_api.run(self, query, variables, operation_name)
+
+    def upload_prefix(self):
+        return (self.url or "http://sandbox.invalid") + "/_sandbox/uploads/"
+
+    def cost_extension(self, requested, actual):
+        return {"requestedQueryCost": requested, "actualQueryCost": actual,
+                "throttleStatus": self.bucket.status()}
+
+    def throttled_payload(self, requested):
+        return {"errors": [{"message": "Throttled", "extensions": {
+                    "code": "THROTTLED", "documentation": "https://shopify.dev/api/usage/rate-limits"}}],
+                "extensions": {"cost": self.cost_extension(requested, None)}}
+
+    # -- webhooks --------------------------------------------------------------------
+    def emit(self, topic, record):
+        """Queue `topic` for every matching subscription (called under the lock)."""
+        for subscription in list(self.store.webhook_subscriptions.values()):
+            if subscription["topic"] != topic_enum(topic):
+                continue
+            payload = build_payload(self.store, topic, record)
+            body, content_type = render(topic, payload, subscription["format"])
+            secret = self.app_secret if not self.faults.bad_hmac else self.app_secret + "-wrong"
+            now = datetime.datetime.fromtimestamp(self.clock(), datetime.timezone.utc)
+            headers = {
+                "Content-Type": content_type,
+                "X-Shopify-Topic": topic,
+                "X-Shopify-Hmac-Sha256": hmac_b64(secret, body),
+                "X-Shopify-Shop-Domain": self.shop_domain,
+                "X-Shopify-Webhook-Id": new_uuid(self.rng),
+                "X-Shopify-Event-Id": new_uuid(self.rng),
+                "X-Shopify-Triggered-At": now.isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+                "X-Shopify-API-Version": API_VERSION,
+            }
+            self.webhooks.submit(subscription["uri"], body, headers,
+                                 meta={"topic": topic, "subscription": subscription["id"],
+                                       "id": record.get("id") if isinstance(record, dict) else None})
+
+    # -- HTTP ----------------------------------------------------------------------------
+    def handle(self, request, record):
+        if request.path != GRAPHQL_PATH:
+            return json_response({"errors": "Not Found"}, status=404)
+        if request.method != "POST":
+            return json_response({"errors": "Method Not Allowed"}, status=405)
+        if request.headers.get("X-Shopify-Access-Token") != self.access_token or not self.store.installed:
+            return json_response({"errors": INVALID_TOKEN}, status=401)
+        if (request.mimetype or "") == "application/graphql":
+            body = {"query": request.get_data(as_text=True)}
+        else:
+            body = request.get_json(silent=True, force=True)
+        if not isinstance(body, dict):
+            return json_response({"errors": {"query": "Required parameter missing or invalid"}}, status=400)
+        variables = body.get("variables") or {}
+        if not isinstance(variables, dict):
+            return json_response({"errors": {"variables": "must be an object"}}, status=400)
+        payload = shopify_api.run(self, body.get("query"), variables, body.get("operationName"), record)
+        record["errors"] = [e.get("extensions", {}).get("code") for e in payload.get("errors") or []
+                            if isinstance(e, dict)]
+        return json_response(payload)
+
+    def rate_limited_response(self):
+        self.bucket.drain()
+        return json_response(self.throttled_payload(0))
+
+    def control(self, request, action):
+        if action.startswith("uploads/") or action == "uploads":
+            return self._upload(request, action[len("uploads/"):])
+        if action.startswith("bulk/"):
+            text = self.store.bulk_results.get("gid://shopify/BulkOperation/%s" % action[5:].split(".")[0])
+            if text is None:
+                return json_response({"error": "not found"}, status=404)
+            return Response(text, content_type="application/jsonl")
+        if action == "orders" and request.method == "POST":
+            body = request.get_json(silent=True) or {}
+            orders = self.generate_orders(int(body.get("count", 1)), seed=body.get("seed"))
+            return json_response({"orders": [o["id"] for o in orders]})
+        if action == "uninstall" and request.method == "POST":
+            self.uninstall_app()
+            return json_response({"ok": True})
+        if action == "state":
+            with self.lock:
+                return json_response({"products": len(self.store.products), "variants": len(self.store.variants),
+                                      "orders": len(self.store.orders), "customers": len(self.store.customers),
+                                      "bucket": self.bucket.status()})
+        return None
+
+    def _upload(self, request, key):
+        """The staged upload target (Shopify hands out a cloud-storage URL)."""
+        if request.method == "POST":
+            key = request.form.get("key") or key
+            upload = request.files.get("file")
+            if not key or upload is None:
+                return Response("<Error><Code>InvalidArgument</Code></Error>", status=400,
+                                content_type="application/xml")
+            data = upload.read()
+        elif request.method == "PUT":
+            data = request.get_data()
+        else:
+            data = self.store.uploads.get(key)
+            return Response(data, content_type="application/octet-stream") if data is not None \
+                else json_response({"error": "not found"}, status=404)
+        with self.lock:
+            self.store.uploads[key] = data
+        return Response("", status=201 if request.method == "POST" else 200)
+
+
+def legacy_id(global_id):
+    return gid_number(global_id)
+
+
+__all__ = ["ShopifySandbox", "GRAPHQL_PATH", "json"]
