@@ -4,11 +4,7 @@
     from sandbox import ShopifySandbox, HubSpotSandbox
     shop = ShopifySandbox(products=50, seed=1).start(port=0)
 """
+from .hubspot import HubSpotSandbox
 from .shopify import ShopifySandbox
-
-try:
-    from .hubspot import HubSpotSandbox
-except ImportError:  # pragma: no cover - while the HubSpot side is being written
-    HubSpotSandbox = None
 
 __all__ = ["ShopifySandbox", "HubSpotSandbox"]
