@@ -60,7 +60,7 @@ def _option_errors(options):
 
 def _variant_errors(store, product, options, variants):
     errors, combos = [], set()
-    known = {o["name"]: {v["name"] for v in o.get("values") or o.get("optionValues") or []} for o in options}
+    known = {o["name"]: {v["name"] for v in o.get("optionValues") or o.get("values") or []} for o in options}
     for index, variant in enumerate(variants):
         base = ["input", "variants", index]
         if variant.get("id") and (product is None or variant["id"] not in product["_variant_ids"]):
