@@ -137,7 +137,8 @@ class LeakyBucket:
     def _refill(self):
         now = self.clock()
         elapsed = max(0.0, now - self._stamp)
-        self._available = min(self.maximum, self._available + elapsed * self.restore_rate)
+        # Rounded so 0.3 s at 10 points/s gives exactly 3 points, not 2.9999.
+        self._available = round(min(self.maximum, self._available + elapsed * self.restore_rate), 6)
         self._stamp = now
 
     def available(self):
