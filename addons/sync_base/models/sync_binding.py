@@ -1,0 +1,98 @@
+import hashlib
+import json
+
+from odoo import _, api, fields, models
+
+
+class SyncBinding(models.Model):
+    """Which external object an Odoo record is, on one backend.
+
+    A small row pointing at the record (not an ``_inherits`` copy of it), unique
+    both ways: one external object per record and one record per external object,
+    for each backend and external type.
+    """
+
+    _name = "sync.binding"
+    _description = "Sync Binding"
+    _order = "backend_id, external_type, id"
+    _rec_name = "external_id"
+
+    backend_id = fields.Many2one("sync.backend", required=True, ondelete="cascade", index=True)
+    company_id = fields.Many2one(related="backend_id.company_id", store=True, index=True)
+    code = fields.Selection(related="backend_id.code", string="Connector")
+    external_type = fields.Char(required=True, help="Kind of external object, e.g. product, variant, contact.")
+    external_id = fields.Char(required=True, index=True)
+    res_model = fields.Char("Model", required=True, index=True)
+    res_id = fields.Many2oneReference("Record ID", model_field="res_model", required=True, index=True)
+    record_name = fields.Char("Record", compute="_compute_record_name")
+    sync_hash = fields.Char(
+        "Last payload hash", help="Hash of the last payload synced; an identical payload is not sent again."
+    )
+    last_sync_date = fields.Datetime("Last synced")
+    external_updated_at = fields.Datetime(
+        "Remote version", help="Remote update time of the last state applied; older updates are ignored."
+    )
+
+    _sql_constraints = [
+        (
+            "external_uniq",
+            "UNIQUE(backend_id, external_type, external_id)",
+            "This external object is already linked to another Odoo record.",
+        ),
+        (
+            "record_uniq",
+            "UNIQUE(backend_id, external_type, res_model, res_id)",
+            "This Odoo record is already linked to another external object of the same type.",
+        ),
+    ]
+
+    @api.depends("res_model", "res_id")
+    def _compute_record_name(self):
+        for binding in self:
+            record = None
+            if binding.res_model in self.env:
+                record = self.env[binding.res_model].browse(binding.res_id).exists()
+            binding.record_name = record.sudo().display_name if record else _("(deleted) %s", binding.res_id)
+
+    @staticmethod
+    def _hash_payload(payload):
+        """Stable hash of a payload: key order and formatting do not matter."""
+        canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"), default=str)
+        return hashlib.sha256(canonical.encode()).hexdigest()
+
+    @api.model
+    def _find(self, backend, external_type, *, record=None, external_id=None):
+        domain = [("backend_id", "=", backend.id), ("external_type", "=", external_type)]
+        if record is not None:
+            domain += [("res_model", "=", record._name), ("res_id", "=", record.id)]
+        if external_id is not None:
+            domain.append(("external_id", "=", str(external_id)))
+        return self.search(domain, limit=1)
+
+    @api.model
+    def _bind(self, backend, external_type, record, external_id, payload=None):
+        """Link ``record`` to ``external_id`` (creating or updating the binding) and stamp the sync."""
+        binding = self._find(backend, external_type, record=record)
+        values = {"external_id": str(external_id), "last_sync_date": fields.Datetime.now()}
+        if payload is not None:
+            values["sync_hash"] = self._hash_payload(payload)
+        if binding:
+            binding.write(values)
+            return binding
+        return self.create(
+            dict(values, backend_id=backend.id, external_type=external_type, res_model=record._name, res_id=record.id)
+        )
+
+    def _is_unchanged(self, payload):
+        """True when ``payload`` is what was synced last time: nothing to send."""
+        self.ensure_one()
+        return bool(self.sync_hash) and self.sync_hash == self._hash_payload(payload)
+
+    def action_open_record(self):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": self.res_model,
+            "res_id": self.res_id,
+            "view_mode": "form",
+        }

@@ -1,0 +1,478 @@
+import json
+import logging
+import os
+import socket
+import time
+import traceback
+from datetime import timedelta
+
+import psycopg2
+from odoo import _, api, fields, models, modules
+from odoo.exceptions import AccessError, UserError
+from odoo.exceptions import ValidationError as OdooValidationError
+
+from ..exceptions import SyncError
+from .sync_backend import JOB_CATEGORIES
+
+_logger = logging.getLogger(__name__)
+
+FAILURE_TYPES = [
+    ("auth", "Authentication"),
+    ("rate_limit", "Rate limit"),
+    ("network", "Network"),
+    ("remote", "Remote server error"),
+    ("validation", "Invalid data"),
+    ("mapping", "Missing mapping"),
+    ("conflict", "Ownership conflict"),
+    ("bug", "Unexpected error"),
+]
+# What staff should do next, per failure type; the job's own reason says what and where.
+NEXT_STEPS = {
+    "auth": "Check the backend's credentials (Test connection), then Retry.",
+    "rate_limit": "The remote system kept refusing for too long. Retry later or lower the batch size.",
+    "network": "The remote system could not be reached. Check that it is up, then Retry.",
+    "remote": "The remote system kept failing on its side. Check its status page, then Retry.",
+    "validation": "Correct the data named in the reason (in Odoo or in the remote system), then Retry.",
+    "mapping": "Link or create the missing counterpart named in the reason, then Retry.",
+    "conflict": "Resolve the conflict in Sync > Conflicts, then Retry.",
+    "bug": "This is a defect: send the reason and payload to your integrator. Retry once it is fixed.",
+}
+# A job claimed by a worker whose transaction is gone for longer than this is stuck.
+STUCK_GRACE = timedelta(minutes=2)
+
+
+class SyncJob(models.Model):
+    """One unit of sync work: import or export of one object, or one batch.
+
+    Workers claim pending jobs with ``FOR NO KEY UPDATE SKIP LOCKED`` and mark them
+    running in a short transaction, then process them under a row lock held until the
+    batch commits. A worker that dies leaves its jobs ``running`` with no lock, which
+    is how the recovery cron tells them from jobs still being worked on.
+    """
+
+    _name = "sync.job"
+    _description = "Sync Job"
+    _order = "priority, id"
+    _rec_name = "display_name"
+
+    backend_id = fields.Many2one("sync.backend", required=True, ondelete="cascade", index=True)
+    company_id = fields.Many2one(related="backend_id.company_id", store=True, index=True)
+    code = fields.Selection(related="backend_id.code", string="Connector")
+    operation = fields.Char(required=True, index=True)
+    direction = fields.Selection([("import", "Import"), ("export", "Export")], required=True, default="export")
+    category = fields.Selection(JOB_CATEGORIES, required=True, default="other")
+    priority = fields.Integer(default=50, help="Lower runs first.")
+    heavy = fields.Boolean(help="Runs only inside the backend's nightly window when it asks so.")
+    res_model = fields.Char("Model", index=True)
+    res_id = fields.Many2oneReference("Record ID", model_field="res_model")
+    record_name = fields.Char("Record", compute="_compute_record_name")
+    external_id = fields.Char(index=True)
+    payload = fields.Text()
+    result = fields.Text()
+    state = fields.Selection(
+        [
+            ("pending", "Pending"),
+            ("running", "Running"),
+            ("done", "Done"),
+            ("failed", "Failed"),
+            ("cancelled", "Cancelled"),
+        ],
+        required=True,
+        default="pending",
+        index=True,
+    )
+    attempts = fields.Integer(default=0)
+    max_attempts = fields.Integer(related="backend_id.max_attempts")
+    next_attempt_at = fields.Datetime("Next attempt", index=True)
+    started_at = fields.Datetime()
+    done_at = fields.Datetime(index=True)
+    failed_at = fields.Datetime(index=True)
+    worker = fields.Char(help="Host and process that ran the job last.")
+    failure_type = fields.Selection(FAILURE_TYPES, index=True)
+    failure_reason = fields.Text()
+    failure_next_step = fields.Char("What to do", compute="_compute_failure_next_step")
+    failure_traceback = fields.Text(groups="sync_base.group_sync_manager")
+    dedup_key = fields.Char(index=True)
+    exchange_ids = fields.One2many("sync.exchange", "job_id", string="Exchanges")
+    failed_exchange_id = fields.Many2one("sync.exchange", string="Failed exchange", ondelete="set null")
+
+    def init(self):
+        # Dedup is enforced by the database so that two workers enqueueing the same
+        # change at the same moment still make one job.
+        self.env.cr.execute(
+            """
+            CREATE UNIQUE INDEX IF NOT EXISTS sync_job_pending_dedup_uniq
+                ON sync_job (backend_id, dedup_key)
+             WHERE state = 'pending' AND dedup_key IS NOT NULL
+            """
+        )
+        # The claim query: pending jobs by priority.
+        self.env.cr.execute(
+            """
+            CREATE INDEX IF NOT EXISTS sync_job_claim_idx
+                ON sync_job (backend_id, priority, id) WHERE state = 'pending'
+            """
+        )
+
+    @api.depends("res_model", "res_id")
+    def _compute_record_name(self):
+        for job in self:
+            job.record_name = False
+            if job.res_model in self.env and job.res_id:
+                record = self.env[job.res_model].browse(job.res_id).exists()
+                job.record_name = record.sudo().display_name if record else _("(deleted) %s", job.res_id)
+
+    @api.depends("operation", "record_name", "external_id")
+    def _compute_display_name(self):
+        for job in self:
+            target = job.record_name or job.external_id or ""
+            job.display_name = f"{job.operation} {target}".strip()
+
+    @api.depends("failure_type")
+    def _compute_failure_next_step(self):
+        for job in self:
+            job.failure_next_step = NEXT_STEPS.get(job.failure_type, "") and _(NEXT_STEPS[job.failure_type])
+
+    def _payload(self):
+        self.ensure_one()
+        return json.loads(self.payload) if self.payload else {}
+
+    # ------------------------------------------------------------------
+    # Enqueue
+    # ------------------------------------------------------------------
+    @api.model
+    def _create_or_merge(self, values):
+        """Create a job, or refresh the pending job with the same dedup key."""
+        key = values.get("dedup_key")
+        if not key:
+            return self.create(values)
+        existing = self.search(
+            [("backend_id", "=", values["backend_id"]), ("dedup_key", "=", key), ("state", "=", "pending")], limit=1
+        )
+        if existing:
+            existing._merge(values)
+            return existing
+        try:
+            with self.env.cr.savepoint():
+                return self.create(values)
+        except psycopg2.errors.UniqueViolation:
+            # Another transaction queued the same work between our search and insert.
+            existing = self.search(
+                [("backend_id", "=", values["backend_id"]), ("dedup_key", "=", key), ("state", "=", "pending")],
+                limit=1,
+            )
+            existing._merge(values)
+            return existing
+
+    def _merge(self, values):
+        # The newest payload wins; the job keeps its place in the queue (and the
+        # most urgent priority), so frequent edits do not starve it.
+        updates = {"priority": min(self.priority, values.get("priority", self.priority))}
+        if values.get("payload"):
+            updates["payload"] = values["payload"]
+        self.write(updates)
+
+    # ------------------------------------------------------------------
+    # Claiming and processing
+    # ------------------------------------------------------------------
+    @api.model
+    def _claim(self, backend, limit):
+        """Lock and return up to ``limit`` runnable jobs of ``backend`` that no one else holds."""
+        blocked, heavy_blocked = backend._blocked_operations()
+        if "*" in blocked:
+            return self.browse()
+        self.env.flush_all()  # raw SQL below must see cancellations and retries made in this transaction
+        query = """
+            SELECT id FROM sync_job
+             WHERE state = 'pending'
+               AND backend_id = %(backend)s
+               AND (next_attempt_at IS NULL OR next_attempt_at <= %(now)s)
+               {heavy}
+               {blocked}
+             ORDER BY priority, id
+             LIMIT %(limit)s
+               FOR NO KEY UPDATE SKIP LOCKED
+        """.format(
+            heavy="AND NOT COALESCE(heavy, FALSE)" if heavy_blocked else "",
+            blocked="AND operation NOT IN %(blocked)s" if blocked else "",
+        )
+        self.env.cr.execute(
+            query, {"backend": backend.id, "now": fields.Datetime.now(), "limit": limit, "blocked": tuple(blocked)}
+        )
+        jobs = self.browse([row[0] for row in self.env.cr.fetchall()])
+        if jobs:
+            self.env.cr.execute(
+                """UPDATE sync_job SET state = 'running', started_at = %s, worker = %s,
+                          attempts = attempts + 1, write_date = %s
+                    WHERE id IN %s""",
+                (fields.Datetime.now(), _worker_name(), fields.Datetime.now(), tuple(jobs.ids)),
+            )
+            jobs.invalidate_recordset()
+        return jobs
+
+    @api.model
+    def _process_queue(self, backends=None, commit=True, time_limit=None):
+        """Run pending jobs batch after batch; return ``(done, remaining)``.
+
+        With ``commit`` each claim and each processed batch is committed, so other
+        workers see progress and a crash loses at most one batch (recovered later).
+        """
+        backends = backends or self.env["sync.backend"].search([("state", "!=", "disconnected")])
+        deadline = time.monotonic() + time_limit if time_limit else None
+        processed = 0
+        for backend in backends:
+            while deadline is None or time.monotonic() < deadline:
+                jobs = self._claim(backend, backend.batch_size)
+                if not jobs:
+                    break
+                if commit:
+                    self.env.cr.commit()  # publish the claim: other workers now skip these jobs
+                    self.env.cr.execute("SELECT id FROM sync_job WHERE id IN %s FOR NO KEY UPDATE", [tuple(jobs.ids)])
+                jobs._run()
+                processed += len(jobs)
+                if commit:
+                    self.env.cr.commit()  # one batch done: keep it even if a later batch crashes
+        remaining = self._runnable_count(backends)
+        return processed, remaining
+
+    @api.model
+    def _runnable_count(self, backends):
+        return self.search_count(
+            [
+                ("backend_id", "in", backends.ids),
+                ("state", "=", "pending"),
+                "|",
+                ("next_attempt_at", "=", False),
+                ("next_attempt_at", "<=", fields.Datetime.now()),
+            ]
+        )
+
+    def _run(self):
+        failed = self.browse()
+        for job in self:
+            buffer = []
+            error = None
+            try:
+                with self.env.cr.savepoint():
+                    result = job._execute(buffer)
+            except Exception as exc:  # noqa: BLE001 - every failure is recorded on the job
+                error = exc
+            exchanges = job._store_exchanges(buffer)
+            if error is None:
+                job.write({
+                    "state": "done",
+                    "done_at": fields.Datetime.now(),
+                    "result": result if isinstance(result, str) else (result and json.dumps(result, default=str)),
+                    "failure_type": False,
+                    "failure_reason": False,
+                    "next_attempt_at": False,
+                })
+            elif job._handle_failure(error, exchanges):
+                failed |= job
+        if failed:
+            failed._notify_failures()
+
+    def _execute(self, exchange_buffer):
+        self.ensure_one()
+        backend = self.backend_id.with_context(sync_base_exchange_buffer=exchange_buffer)
+        handler = backend._job_handler(self.operation)
+        if handler is None:
+            raise SyncError(
+                _(
+                    "No handler for operation '%(operation)s' on connector %(code)s. Is the connector module "
+                    "installed and up to date?",
+                    operation=self.operation,
+                    code=backend.code,
+                )
+            )
+        return handler(self)
+
+    def _store_exchanges(self, buffer):
+        self.ensure_one()
+        if not buffer:
+            return self.env["sync.exchange"]
+        return self.env["sync.exchange"].sudo().create([dict(values, job_id=self.id) for values in buffer])
+
+    def _handle_failure(self, error, exchanges):
+        """Schedule a retry or park the job in the failure inbox; True when it failed for good."""
+        self.ensure_one()
+        failure_type, retryable, reason, retry_after = _classify(error)
+        values = {
+            "failure_type": failure_type,
+            "failure_reason": reason,
+            "failure_traceback": "".join(traceback.format_exception(error))[-8000:],
+            "failed_exchange_id": exchanges[-1:].id,
+        }
+        if retryable and self.attempts < self.backend_id.max_attempts:
+            delay = self.backend_id._retry_delay(self.attempts, retry_after)
+            values.update(state="pending", next_attempt_at=fields.Datetime.now() + timedelta(seconds=delay))
+            self.sudo().write(values)
+            return False
+        if retryable:
+            values["failure_reason"] = _(
+                "%(reason)s\nGave up after %(attempts)s attempts.", reason=reason, attempts=self.attempts
+            )
+        values.update(state="failed", failed_at=fields.Datetime.now(), next_attempt_at=False)
+        self.sudo().write(values)
+        _logger.info("Sync job %s (%s) failed: %s", self.id, self.operation, failure_type)
+        return True
+
+    def _notify_failures(self):
+        """One activity per backend and failure type for the backend's responsible."""
+        activity_type = self.env.ref("sync_base.mail_activity_type_sync_failure", raise_if_not_found=False)
+        for (backend, failure_type), jobs in self.grouped(lambda j: (j.backend_id, j.failure_type)).items():
+            if not backend.user_id:
+                continue
+            label = dict(FAILURE_TYPES)[failure_type]
+            summary = _("Sync failures: %s", label)
+            existing = self.env["mail.activity"].sudo().search(
+                [
+                    ("res_model", "=", "sync.backend"),
+                    ("res_id", "=", backend.id),
+                    ("activity_type_id", "=", activity_type.id),
+                    ("summary", "=", summary),
+                ],
+                limit=1,
+            )
+            note = _(
+                "%(count)s job(s) failed with: %(label)s. %(next)s Open Sync > Failures.",
+                count=len(jobs),
+                label=label,
+                next=_(NEXT_STEPS[failure_type]),
+            )
+            if existing:
+                existing.note = note
+                continue
+            backend.sudo().activity_schedule(
+                activity_type_id=activity_type.id, summary=summary, note=note, user_id=backend.user_id.id
+            )
+
+    # ------------------------------------------------------------------
+    # Crons (never raise)
+    # ------------------------------------------------------------------
+    @api.model
+    def _cron_process_queue(self):
+        commit = not modules.module.current_test
+        try:
+            done, remaining = self._process_queue(commit=commit, time_limit=_cron_time_limit(self.env))
+        except Exception:
+            _logger.exception("Sync queue run failed; it will resume at the next run")
+            if commit:
+                self.env.cr.rollback()
+            return
+        self.env["ir.cron"]._notify_progress(done=done, remaining=remaining)
+        if remaining:
+            self.env.ref("sync_base.ir_cron_sync_job_process")._trigger()
+
+    @api.model
+    def _cron_recover_stuck(self):
+        """Put back jobs left ``running`` by a worker that crashed.
+
+        A live worker holds a row lock on every job it runs; a job we can lock is one
+        nobody is working on any more.
+        """
+        try:
+            self.env.flush_all()
+            self.env.cr.execute(
+                """SELECT id FROM sync_job
+                    WHERE state = 'running' AND started_at < %s
+                      FOR NO KEY UPDATE SKIP LOCKED""",
+                [fields.Datetime.now() - STUCK_GRACE],
+            )
+            stuck = self.browse([row[0] for row in self.env.cr.fetchall()])
+            for job in stuck:
+                if job.attempts >= job.backend_id.max_attempts:
+                    job._handle_failure(_stopped_worker_error(), self.env["sync.exchange"])
+                else:
+                    job.write({"state": "pending", "next_attempt_at": False})
+            if stuck:
+                _logger.warning("Put back %s sync job(s) left running by a stopped worker", len(stuck))
+        except Exception:
+            _logger.exception("Recovery of stuck sync jobs failed; it will run again")
+
+    # ------------------------------------------------------------------
+    # Buttons
+    # ------------------------------------------------------------------
+    def _check_user_can_act(self):
+        if not self.env.user.has_group("sync_base.group_sync_user"):
+            raise AccessError(_("Only Sync users can retry or cancel sync jobs."))
+
+    def action_retry(self):
+        self._check_user_can_act()
+        retryable = self.filtered(lambda job: job.state in ("failed", "cancelled"))
+        if not retryable:
+            raise UserError(_("Only failed or cancelled jobs can be retried."))
+        retryable.sudo().write({
+            "state": "pending",
+            "attempts": 0,
+            "next_attempt_at": False,
+            "failed_at": False,
+        })
+        self.env.ref("sync_base.ir_cron_sync_job_process")._trigger()
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "title": _("Retry queued"),
+                "message": _("%s job(s) will run again in a moment.", len(retryable)),
+                "type": "success",
+                # Reload the list so the retried jobs leave the failure inbox at once.
+                "next": {"type": "ir.actions.client", "tag": "soft_reload"},
+            },
+        }
+
+    def action_cancel(self):
+        self._check_user_can_act()
+        self.filtered(lambda job: job.state in ("pending", "failed")).sudo().write({"state": "cancelled"})
+
+    def action_open_record(self):
+        self.ensure_one()
+        if not (self.res_model and self.res_id):
+            raise UserError(_("Job %s is not linked to an Odoo record.", self.display_name))
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": self.res_model,
+            "res_id": self.res_id,
+            "view_mode": "form",
+            "target": "current",
+        }
+
+    def action_show_exchanges(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id("sync_base.sync_exchange_action")
+        action["domain"] = [("job_id", "=", self.id)]
+        return action
+
+    @api.autovacuum
+    def _gc_done_jobs(self):
+        """Done and cancelled jobs are history; keep them as long as the exchange log."""
+        for backend in self.env["sync.backend"].with_context(active_test=False).search([]):
+            limit = fields.Datetime.now() - timedelta(days=backend.exchange_retention_days or 30)
+            self.search(
+                [("backend_id", "=", backend.id), ("state", "in", ("done", "cancelled")), ("write_date", "<", limit)]
+            ).unlink()
+
+
+def _classify(error):
+    """``(failure_type, retryable, reason, retry_after)`` for any exception."""
+    if isinstance(error, SyncError):
+        return error.failure_type, error.retryable, error.message, error.retry_after
+    if isinstance(error, (OdooValidationError, UserError)):
+        return "validation", False, str(error.args[0] if error.args else error), None
+    if isinstance(error, AccessError):
+        return "auth", False, str(error), None
+    return "bug", False, _("%(type)s: %(error)s", type=type(error).__name__, error=error), None
+
+
+def _stopped_worker_error():
+    return SyncError(_("The worker running this job stopped before finishing (crash or restart)."))
+
+
+def _worker_name():
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def _cron_time_limit(env):
+    # Leave headroom under the server's own cron time limit.
+    configured = env["ir.config_parameter"].sudo().get_param("sync_base.cron_time_limit")
+    return int(configured) if configured else 240

@@ -1,0 +1,1 @@
+from . import test_binding, test_concurrency, test_queue, test_security, test_tour

@@ -1,0 +1,274 @@
+import json
+from datetime import datetime, timedelta
+
+from freezegun import freeze_time
+from odoo.tests import tagged
+from odoo.tools import mute_logger
+
+from .common import SyncCase
+
+
+@tagged("post_install", "-at_install")
+class TestQueue(SyncCase):
+    def test_ten_writes_to_one_record_make_one_job(self):
+        partner = self.env["res.partner"].create({"name": "Dedup Ltd"})
+        jobs = self.Job
+        for version in range(10):
+            jobs |= self.backend._enqueue("http_post", record=partner, payload={"version": version})
+        self.assertEqual(len(jobs), 1, "ten changes before the next run must make a single job")
+        self.assertEqual(jobs._payload(), {"version": 9}, "the job carries the latest payload")
+        self.run_queue()
+        self.assertEqual(jobs.state, "done")
+        self.assertEqual(len(self.server.requests), 1)
+        # Once the job has run, a new change is new work.
+        again = self.backend._enqueue("http_post", record=partner, payload={"version": 10})
+        self.assertNotEqual(again, jobs)
+
+    def test_orders_run_before_customers_stock_and_catalogue(self):
+        self.backend.batch_size = 1
+        catalogue = self.backend._enqueue("noop", external_id="P1", category="catalogue")
+        stock = self.backend._enqueue("noop", external_id="S1", category="stock")
+        customer = self.backend._enqueue("noop", external_id="C1", category="customer")
+        order = self.backend._enqueue("noop", external_id="O1", category="order")
+        claimed = [self.Job._claim(self.backend, 1) for _i in range(4)]
+        self.assertEqual(claimed, [order, customer, stock, catalogue])
+
+    def test_priorities_are_configurable_per_backend(self):
+        self.backend.priority_catalogue = 1
+        catalogue = self.backend._enqueue("noop", external_id="P1", category="catalogue")
+        self.backend._enqueue("noop", external_id="O1", category="order")
+        self.assertEqual(self.Job._claim(self.backend, 1), catalogue)
+
+    def test_retryable_failures_back_off_exponentially_until_max_attempts(self):
+        self.server.answers = [(503, {"error": "unavailable"}, {})]
+        job = self.backend._enqueue("http_post", external_id="X", payload={"a": 1})
+        start = datetime(2026, 11, 23, 10, 0, 0)
+        delays = []
+        with freeze_time(start) as clock:
+            for _attempt in range(4):
+                self.run_queue()
+                if job.state != "pending":
+                    break
+                delays.append((job.next_attempt_at - datetime.now()).total_seconds())
+                self.run_queue()  # not due yet: nothing runs
+                clock.move_to(job.next_attempt_at)
+        self.assertEqual(delays, [30, 60, 120], "30 s doubling at each attempt (jitter off)")
+        self.assertEqual(job.state, "failed")
+        self.assertEqual(job.attempts, 4)
+        self.assertEqual(job.failure_type, "remote")
+        self.assertIn("Gave up after 4 attempts", job.failure_reason)
+        self.assertEqual(len(self.server.requests), 4)
+
+    def test_backoff_is_capped_and_jittered(self):
+        self.backend.write({"retry_max_delay": 100, "retry_jitter": 0.2})
+        for attempts in range(1, 12):
+            delay = self.backend._retry_delay(attempts)
+            expected = min(30 * 2 ** (attempts - 1), 100)
+            self.assertTrue(expected * 0.8 <= delay <= expected * 1.2, (attempts, delay))
+        self.assertGreaterEqual(self.backend._retry_delay(1, retry_after=500), 500, "Retry-After is honoured")
+
+    def test_rate_limit_honours_retry_after(self):
+        self.server.answers = [(429, {"message": "slow down"}, {"Retry-After": "300"})]
+        job = self.backend._enqueue("http_post", external_id="X", payload={})
+        with freeze_time("2026-11-23 10:00:00"):
+            self.run_queue()
+            self.assertEqual(job.state, "pending")
+            self.assertEqual(job.failure_type, "rate_limit")
+            self.assertEqual(job.next_attempt_at, datetime(2026, 11, 23, 10, 5, 0))
+
+    def test_permanent_failures_fail_at_once(self):
+        for status, failure_type in ((401, "auth"), (422, "validation")):
+            with self.subTest(status=status):
+                self.server.requests.clear()
+                self.server.answers = [(status, {"errors": "no"}, {})]
+                job = self.backend._enqueue("http_post", external_id=f"perm-{status}", payload={})
+                self.run_queue()
+                self.assertEqual(job.state, "failed")
+                self.assertEqual(job.failure_type, failure_type)
+                self.assertEqual(job.attempts, 1)
+                self.assertEqual(len(self.server.requests), 1, "a permanent failure is not retried")
+                self.assertTrue(job.failure_next_step)
+                self.assertEqual(job.failed_exchange_id.status_code, status, "the failing exchange is kept")
+
+    def test_network_failure_is_retryable(self):
+        self.backend.api_url = "http://127.0.0.1:9/nothing-listens-here"
+        job = self.backend._enqueue("http_post", external_id="N", payload={})
+        self.run_queue()
+        self.assertEqual((job.state, job.failure_type), ("pending", "network"))
+        self.assertTrue(job.failed_exchange_id.error)
+
+    def test_unknown_operation_is_a_bug_with_a_clear_reason(self):
+        job = self.backend._enqueue("teleport", external_id="T")
+        self.run_queue()
+        self.assertEqual((job.state, job.failure_type), ("failed", "bug"))
+        self.assertIn("No handler for operation 'teleport'", job.failure_reason)
+
+    def test_failed_job_rolls_back_its_own_writes_only(self):
+        partner = self.env["res.partner"].create({"name": "Before"})
+        good = self.backend._enqueue("noop", external_id="good")
+        bad = self.backend._enqueue("http_post", record=partner, payload={})
+        self.server.answers = [(400, {"errors": "bad"}, {})]
+        backend_class = type(self.backend)
+        original = backend_class._sync_run_http_post
+
+        def rename_then_send(backend, job):
+            partner.name = "Half-done"
+            return original(backend, job)
+
+        backend_class._sync_run_http_post = rename_then_send
+        try:
+            self.run_queue()
+        finally:
+            backend_class._sync_run_http_post = original
+        self.assertEqual(bad.state, "failed")
+        self.assertEqual(good.state, "done")
+        self.assertEqual(partner.name, "Before", "a failing job leaves no half-applied change")
+
+    def test_dry_run_records_but_does_not_send(self):
+        self.backend.mode = "dry_run"
+        job = self.backend._enqueue("http_post", external_id="D", payload={"price": 12.5})
+        self.run_queue()
+        self.assertEqual(job.state, "done")
+        self.assertEqual(self.server.requests, [], "nothing reaches the remote system in dry run")
+        exchange = job.exchange_ids
+        self.assertEqual(len(exchange), 1)
+        self.assertTrue(exchange.dry_run)
+        self.assertEqual(exchange.outcome, "dry_run")
+        self.assertEqual(json.loads(exchange.request_body), {"price": 12.5}, "exactly what would be sent")
+        self.assertIn("Dry run", job.result)
+
+    def test_live_exchange_is_logged_with_secrets_redacted(self):
+        self.backend.api_url = self.server.url + "?token=tok-SECRET-1234"
+        job = self.backend._enqueue("http_post", external_id="L", payload={"echo": "tok-SECRET-1234"})
+        self.backend._http("POST", self.server.url, json_body={}, headers={"Authorization": "Bearer tok-SECRET-1234"})
+        self.run_queue()
+        self.assertEqual(len(self.server.requests), 2)
+        exchanges = self.env["sync.exchange"].search([("backend_id", "=", self.backend.id)])
+        self.assertEqual(len(exchanges), 2)
+        self.assertIn(job.exchange_ids, exchanges)
+        for exchange in exchanges:
+            logged = " ".join(filter(None, [exchange.url, exchange.request_headers, exchange.request_body]))
+            self.assertNotIn("tok-SECRET-1234", logged)
+        self.assertIn("***", exchanges.filtered(lambda e: not e.job_id).request_headers)
+
+    def test_stuck_jobs_are_put_back(self):
+        job = self.backend._enqueue("noop", external_id="stuck")
+        fresh = self.backend._enqueue("noop", external_id="fresh")
+        self.Job._claim(self.backend, 10)
+        self.assertEqual((job.state, fresh.state), ("running", "running"))
+        job.started_at = datetime.now() - timedelta(minutes=30)
+        with mute_logger("odoo.addons.sync_base.models.sync_job"):
+            self.Job._cron_recover_stuck()
+        self.assertEqual(job.state, "pending", "a job left running by a dead worker is put back")
+        self.assertEqual(fresh.state, "running", "a job claimed a moment ago may still be in progress")
+        self.run_queue()
+        self.assertEqual(job.state, "done")
+
+    def test_stuck_job_out_of_attempts_fails(self):
+        self.backend.max_attempts = 1
+        job = self.backend._enqueue("noop", external_id="stuck")
+        self.Job._claim(self.backend, 1)
+        job.started_at = datetime.now() - timedelta(hours=1)
+        with mute_logger("odoo.addons.sync_base.models.sync_job"):
+            self.Job._cron_recover_stuck()
+        self.assertEqual(job.state, "failed")
+        self.assertIn("stopped before finishing", job.failure_reason)
+
+    def test_heavy_jobs_wait_for_the_night_window(self):
+        self.env.company.partner_id.tz = "Europe/Brussels"
+        self.backend.write({"restrict_heavy_to_window": True, "window_start": 2.0, "window_end": 5.0})
+        heavy = self.backend._enqueue("noop", external_id="catalogue", heavy=True)
+        light = self.backend._enqueue("noop", external_id="stock")
+        with freeze_time("2026-11-23 11:00:00"):  # 12:00 in Brussels
+            self.run_queue()
+        self.assertEqual((light.state, heavy.state), ("done", "pending"))
+        with freeze_time("2026-11-23 01:30:00"):  # 02:30 in Brussels
+            self.run_queue()
+        self.assertEqual(heavy.state, "done")
+
+    def test_blackout_windows_hold_chosen_operations(self):
+        self.env.company.partner_id.tz = "UTC"
+        self.env["sync.blackout"].create({
+            "backend_id": self.backend.id, "name": "Month-end closing", "start_hour": 22.0, "end_hour": 1.0,
+            "operations": "http_post",
+        })
+        held = self.backend._enqueue("http_post", external_id="held", payload={})
+        other = self.backend._enqueue("noop", external_id="other")
+        with freeze_time("2026-11-23 23:30:00"):
+            self.run_queue()
+        self.assertEqual((held.state, other.state), ("pending", "done"))
+        with freeze_time("2026-11-24 01:30:00"):
+            self.run_queue()
+        self.assertEqual(held.state, "done")
+
+    def test_failures_make_one_activity_per_type_and_backend(self):
+        self.backend.user_id = self.sync_manager
+        self.server.answers = [(422, {"errors": "invalid"}, {})]
+        for index in range(5):
+            self.backend._enqueue("http_post", external_id=f"bad-{index}", payload={})
+        self.backend._enqueue("teleport", external_id="bug")
+        self.run_queue()
+        activities = self.env["mail.activity"].search(
+            [("res_model", "=", "sync.backend"), ("res_id", "=", self.backend.id)]
+        )
+        self.assertEqual(len(activities), 2, "one activity for invalid data, one for the bug")
+        self.assertEqual(activities.user_id, self.sync_manager)
+        self.assertIn("5 job(s) failed", activities.filtered(lambda a: "Invalid" in a.summary).note)
+        self.backend._enqueue("http_post", external_id="bad-again", payload={})
+        self.run_queue()
+        self.assertEqual(
+            len(activities.search([("res_model", "=", "sync.backend"), ("res_id", "=", self.backend.id)])),
+            2,
+            "a later failure of the same kind updates the activity instead of adding one",
+        )
+
+    def test_retry_puts_failed_jobs_back_and_they_run(self):
+        self.server.answers = [(422, {"errors": "invalid"}, {}), (200, {"ok": True}, {})]
+        job = self.backend._enqueue("http_post", external_id="R", payload={})
+        self.run_queue()
+        self.assertEqual(job.state, "failed")
+        job.with_user(self.sync_user).action_retry()
+        self.assertEqual((job.state, job.attempts), ("pending", 0))
+        self.run_queue()
+        self.assertEqual(job.state, "done")
+        self.assertFalse(job.failure_reason)
+
+    def test_cancel(self):
+        job = self.backend._enqueue("noop", external_id="C")
+        job.with_user(self.sync_user).action_cancel()
+        self.run_queue()
+        self.assertEqual(job.state, "cancelled")
+
+    def test_cron_never_raises(self):
+        job_class = type(self.Job)
+        original = job_class._process_queue
+
+        def broken(*args, **kwargs):
+            raise RuntimeError("database went away")
+
+        job_class._process_queue = broken
+        try:
+            with mute_logger("odoo.addons.sync_base.models.sync_job"):
+                self.Job._cron_process_queue()
+        finally:
+            job_class._process_queue = original
+
+    def test_cron_processes_the_queue(self):
+        job = self.backend._enqueue("noop", external_id="cron")
+        self.Job._cron_process_queue()
+        self.assertEqual(job.state, "done")
+
+    def test_dashboard_counts(self):
+        self.server.answers = [(422, {}, {})]
+        self.backend._enqueue("noop", external_id="ok")
+        self.backend._enqueue("http_post", external_id="ko", payload={})
+        self.run_queue()
+        self.backend._enqueue("noop", external_id="waiting")
+        self.backend.invalidate_recordset()
+        self.assertEqual(self.backend.job_pending_count, 1)
+        self.assertEqual(self.backend.job_done_count, 1)
+        self.assertEqual(self.backend.job_failed_count, 1)
+        self.assertEqual(self.backend.failure_recent_count, 1)
+        self.assertIn("Invalid data: 1", self.backend.failure_recent_summary)
+        self.assertTrue(self.backend.oldest_pending_date)
+        self.assertIn("noop", self.backend.last_success_html)
