@@ -135,7 +135,8 @@ class SandboxServer:
         self._server.daemon_threads = True
         self.host, self.port = host, self._server.server_port
         self.url = "http://%s:%d" % (host, self.port)
-        self._thread = threading.Thread(target=self._server.serve_forever, name=self.name, daemon=True)
+        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
+                                        name=self.name, daemon=True)
         self._thread.start()
         self.webhooks.start()
         return self

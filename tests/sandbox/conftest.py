@@ -8,6 +8,7 @@ import time
 import pytest
 import requests
 from werkzeug.serving import make_server
+from werkzeug.datastructures import Headers
 from werkzeug.wrappers import Request, Response
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -41,13 +42,13 @@ class Receiver:
         self._lock = threading.Lock()
         self._server = make_server("127.0.0.1", 0, self._app, threaded=True, request_handler=_QuietHandler)
         self.url = "http://127.0.0.1:%d/hooks" % self._server.server_port
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
 
     def _app(self, environ, start_response):
         request = Request(environ)
         with self._lock:
             status = self.statuses.pop(0) if self.statuses else 200
-            self.calls.append({"method": request.method, "url": request.url, "headers": dict(request.headers),
+            self.calls.append({"method": request.method, "url": request.url, "headers": Headers(list(request.headers.items())),
                                "body": request.get_data(), "status": status})
         return Response("ok", status=status)(environ, start_response)
 
