@@ -222,18 +222,36 @@ class SyncJob(models.Model):
         processed = 0
         for backend in backends:
             while deadline is None or time.monotonic() < deadline:
-                jobs = self._claim(backend, backend.batch_size)
+                jobs = self._claim_batch(backend) if commit else self._claim(backend, backend.batch_size)
                 if not jobs:
                     break
-                if commit:
-                    self.env.cr.commit()  # publish the claim: other workers now skip these jobs
-                    self.env.cr.execute("SELECT id FROM sync_job WHERE id IN %s FOR NO KEY UPDATE", [tuple(jobs.ids)])
                 jobs._run()
                 processed += len(jobs)
                 if commit:
                     self.env.cr.commit()  # one batch done: keep it even if a later batch crashes
         remaining = self._runnable_count(backends)
         return processed, remaining
+
+    def _claim_batch(self, backend):
+        """Claim in a transaction of its own, commit it, then hold the jobs' row locks.
+
+        The claim runs at READ COMMITTED: under Odoo's default REPEATABLE READ a row
+        that another worker claimed after our snapshot began would abort us with a
+        serialization error instead of simply being skipped.
+        """
+        cr = self.env.cr
+        cr.commit()
+        cr.execute("SET TRANSACTION ISOLATION LEVEL READ COMMITTED")
+        try:
+            jobs = self._claim(backend, backend.batch_size)
+        except psycopg2.extensions.TransactionRollbackError:
+            cr.rollback()
+            return self._claim_batch(backend)
+        cr.commit()  # publish the claim: other workers now skip these jobs
+        if jobs:
+            # Held until the batch commits: the recovery cron tells a live worker by this lock.
+            cr.execute("SELECT id FROM sync_job WHERE id IN %s FOR NO KEY UPDATE", [tuple(jobs.ids)])
+        return jobs
 
     @api.model
     def _runnable_count(self, backends):

@@ -36,39 +36,36 @@ class TestConcurrentWorkers(TransactionCase):
         cr.transaction = api.Transaction(self.registry)
         return api.Environment(cr, SUPERUSER_ID, {})
 
-    def _worker(self, claimed, barrier, errors):
+    def _worker(self, processed, barrier, errors):
         try:
             with self.db.cursor() as cr:
                 env = self._env(cr)
                 backend = env["sync.backend"].browse(self.backend_id)
                 barrier.wait(timeout=30)
-                while jobs := env["sync.job"]._claim(backend, backend.batch_size):
-                    cr.commit()
-                    claimed.extend(jobs.ids)
-                    jobs._run()
-                    cr.commit()
+                done, _remaining = env["sync.job"]._process_queue(backends=backend, commit=True)
+                processed.append(done)
         except Exception as error:  # noqa: BLE001 - reported by the test thread
             errors.append(error)
 
     def test_workers_never_process_a_job_twice(self):
-        claimed, errors = [], []
+        processed, errors = [], []
         barrier = threading.Barrier(self.WORKERS)
         threads = [
-            threading.Thread(target=self._worker, args=(claimed, barrier, errors)) for _i in range(self.WORKERS)
+            threading.Thread(target=self._worker, args=(processed, barrier, errors)) for _i in range(self.WORKERS)
         ]
         for thread in threads:
             thread.start()
         for thread in threads:
             thread.join(timeout=60)
         self.assertFalse(errors, errors)
-        self.assertEqual(len(claimed), self.JOBS, "every job claimed exactly once in total")
-        self.assertEqual(len(set(claimed)), self.JOBS, "no job claimed by two workers")
+        self.assertEqual(len(processed), self.WORKERS, "every worker finished")
+        self.assertEqual(sum(processed), self.JOBS, "the workers ran as many jobs as were queued, no more")
         with self.db.cursor() as cr:
             cr.execute(
                 "SELECT state, attempts, count(*) FROM sync_job WHERE backend_id = %s GROUP BY 1, 2",
                 [self.backend_id],
             )
-            self.assertEqual(cr.fetchall(), [("done", 1, self.JOBS)], "all done, each run once")
+            self.assertEqual(cr.fetchall(), [("done", 1, self.JOBS)], "all done, each run exactly once")
 
     def test_a_job_locked_by_a_live_worker_is_not_recovered(self):
         with self.db.cursor() as worker_cr, self.db.cursor() as recovery_cr:
