@@ -4,7 +4,8 @@
     from sandbox import ShopifySandbox, HubSpotSandbox
     shop = ShopifySandbox(products=50, seed=1).start(port=0)
 """
+
 from .hubspot import HubSpotSandbox
 from .shopify import ShopifySandbox
 
-__all__ = ["ShopifySandbox", "HubSpotSandbox"]
+__all__ = ["HubSpotSandbox", "ShopifySandbox"]

@@ -1,4 +1,5 @@
 """`python -m sandbox`: both emulators on fixed local ports, seeded."""
+
 import argparse
 import time
 
@@ -28,8 +29,11 @@ def main(argv=None):
     print("  token           %s   (header Authorization: Bearer ...)" % hub.token)
     print("  client secret   %s   (webhook X-HubSpot-Signature-v3)" % hub.client_secret)
     print("  control         %s/_sandbox/{faults,requests,reset,webhooks,webhook-target,state}" % hub.url)
-    print("Seed %d, %d products, %d variants. Ctrl-C to stop." % (args.seed, len(shop.store.products),
-                                                                  len(shop.store.variants)), flush=True)
+    print(
+        "Seed %d, %d products, %d variants. Ctrl-C to stop."
+        % (args.seed, len(shop.store.products), len(shop.store.variants)),
+        flush=True,
+    )
     try:
         while True:
             time.sleep(3600)

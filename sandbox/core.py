@@ -5,7 +5,9 @@ The servers are real WSGI servers on 127.0.0.1 so that a connector under
 test goes through its own HTTP stack (timeouts, retries, TLS-less sockets)
 exactly as it would against Shopify or HubSpot.
 """
+
 import base64
+import contextlib
 import hashlib
 import heapq
 import hmac
@@ -135,8 +137,9 @@ class SandboxServer:
         self._server.daemon_threads = True
         self.host, self.port = host, self._server.server_port
         self.url = "http://%s:%d" % (host, self.port)
-        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
-                                        name=self.name, daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, name=self.name, daemon=True
+        )
         self._thread.start()
         self.webhooks.start()
         return self
@@ -217,24 +220,11 @@ class SandboxServer:
         return record
 
     def _control(self, request):
-        action = request.path[len("/_sandbox/"):].strip("/")
-        body = request.get_json(silent=True) or {}
+        action = request.path[len("/_sandbox/") :].strip("/")
         if action == "requests":
-            if request.method == "DELETE":
-                with self.lock:
-                    self.requests.clear()
-                return json_response({"ok": True})
-            with self.lock:
-                return json_response(list(self.requests))
+            return self._control_requests(request)
         if action == "faults":
-            if request.method == "POST":
-                try:
-                    self.faults.clear().set(**body) if body.pop("clear", False) else self.faults.set(**body)
-                except ValueError as exc:
-                    return json_response({"error": str(exc)}, status=400)
-            elif request.method == "DELETE":
-                self.faults.clear()
-            return json_response(self.faults.as_dict())
+            return self._control_faults(request)
         if action == "reset" and request.method == "POST":
             self.reset()
             return json_response({"ok": True})
@@ -243,16 +233,33 @@ class SandboxServer:
         response = self.control(request, action)
         return response or json_response({"error": "unknown control action %r" % action}, status=404)
 
+    def _control_requests(self, request):
+        with self.lock:
+            if request.method == "DELETE":
+                self.requests.clear()
+            return json_response(list(self.requests))
+
+    def _control_faults(self, request):
+        if request.method == "DELETE":
+            self.faults.clear()
+        elif request.method == "POST":
+            switches = request.get_json(silent=True) or {}
+            if switches.pop("clear", False):
+                self.faults.clear()
+            try:
+                self.faults.set(**switches)
+            except ValueError as exc:
+                return json_response({"error": str(exc)}, status=400)
+        return json_response(self.faults.as_dict())
+
 
 def _drop(environ):
     # Closing both directions makes the client see a reset/empty reply, the
     # same as a proxy dying after the upstream has committed the write.
     sock = environ.get("werkzeug.socket")
     if sock is not None:
-        try:
+        with contextlib.suppress(OSError):
             sock.shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass
 
 
 def hmac_b64(secret, message):
@@ -305,8 +312,15 @@ class WebhookSender:
 
     def submit(self, url, body, headers, meta=None):
         """Queue one delivery. body: bytes; headers: dict (already signed)."""
-        delivery = {"url": url, "body": body, "headers": headers, "meta": meta or {},
-                    "attempts": [], "delivered": False, "gave_up": False}
+        delivery = {
+            "url": url,
+            "body": body,
+            "headers": headers,
+            "meta": meta or {},
+            "attempts": [],
+            "delivered": False,
+            "gave_up": False,
+        }
         copies = [delivery]
         if self.faults.duplicate_webhooks:
             copies.append(dict(delivery, attempts=[], duplicate=True))

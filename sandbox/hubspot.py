@@ -1,4 +1,5 @@
 """HubSpotSandbox: the CRM v3/v4 endpoints a connector uses, over real HTTP."""
+
 import collections
 import json
 import random
@@ -9,8 +10,15 @@ from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Response
 
 from .core import SandboxServer, hmac_b64, json_response, new_uuid
-from .hubspot_store import (ASSOCIATION_TYPES, DEFAULT_PROPERTIES, OBJECT_TYPES, PIPELINE, TYPE_ALIASES,
-                            HubSpotStore, parse_iso)
+from .hubspot_store import (
+    ASSOCIATION_TYPES,
+    DEFAULT_PROPERTIES,
+    OBJECT_TYPES,
+    PIPELINE,
+    TYPE_ALIASES,
+    HubSpotStore,
+    parse_iso,
+)
 
 BATCH_LIMIT = 100
 SEARCH_PAGE_MAX = 200
@@ -19,31 +27,44 @@ SEARCH_MAX_GROUPS = 5
 SEARCH_MAX_FILTERS = 6
 DAILY_LIMIT = 250000
 
-_URLS = Map([
-    Rule("/crm/v3/objects/<otype>", methods=["GET"], endpoint="list"),
-    Rule("/crm/v3/objects/<otype>", methods=["POST"], endpoint="create"),
-    Rule("/crm/v3/objects/<otype>/search", methods=["POST"], endpoint="search"),
-    Rule("/crm/v3/objects/<otype>/merge", methods=["POST"], endpoint="merge"),
-    Rule("/crm/v3/objects/<otype>/batch/<action>", methods=["POST"], endpoint="batch"),
-    Rule("/crm/v3/objects/<otype>/<oid>", methods=["GET"], endpoint="get"),
-    Rule("/crm/v3/objects/<otype>/<oid>", methods=["PATCH"], endpoint="update"),
-    Rule("/crm/v3/objects/<otype>/<oid>", methods=["DELETE"], endpoint="archive"),
-    Rule("/crm/v3/properties/<otype>", methods=["GET"], endpoint="properties"),
-    Rule("/crm/v3/properties/<otype>", methods=["POST"], endpoint="property_create"),
-    Rule("/crm/v3/properties/<otype>/<name>", methods=["GET"], endpoint="property_get"),
-    Rule("/crm/v3/pipelines/<otype>", methods=["GET"], endpoint="pipelines"),
-    Rule("/crm/v3/pipelines/<otype>/<pipeline_id>", methods=["GET"], endpoint="pipeline_get"),
-    Rule("/crm/v4/objects/<otype>/<oid>/associations/<to_type>", methods=["GET"], endpoint="assoc_list"),
-    Rule("/crm/v4/objects/<otype>/<oid>/associations/default/<to_type>/<to_id>", methods=["PUT"],
-         endpoint="assoc_default"),
-    Rule("/crm/v4/objects/<otype>/<oid>/associations/<to_type>/<to_id>", methods=["PUT"], endpoint="assoc_labelled"),
-    Rule("/crm/v4/objects/<otype>/<oid>/associations/<to_type>/<to_id>", methods=["DELETE"], endpoint="assoc_delete"),
-    Rule("/crm/v4/associations/<otype>/<to_type>/batch/create", methods=["POST"], endpoint="assoc_batch_create"),
-    Rule("/crm/v4/associations/<otype>/<to_type>/batch/associate/default", methods=["POST"],
-         endpoint="assoc_batch_default"),
-    Rule("/crm/v4/associations/<otype>/<to_type>/batch/read", methods=["POST"], endpoint="assoc_batch_read"),
-    Rule("/crm/v4/associations/<otype>/<to_type>/labels", methods=["GET"], endpoint="assoc_labels"),
-], strict_slashes=False)
+_URLS = Map(
+    [
+        Rule("/crm/v3/objects/<otype>", methods=["GET"], endpoint="list"),
+        Rule("/crm/v3/objects/<otype>", methods=["POST"], endpoint="create"),
+        Rule("/crm/v3/objects/<otype>/search", methods=["POST"], endpoint="search"),
+        Rule("/crm/v3/objects/<otype>/merge", methods=["POST"], endpoint="merge"),
+        Rule("/crm/v3/objects/<otype>/batch/<action>", methods=["POST"], endpoint="batch"),
+        Rule("/crm/v3/objects/<otype>/<oid>", methods=["GET"], endpoint="get"),
+        Rule("/crm/v3/objects/<otype>/<oid>", methods=["PATCH"], endpoint="update"),
+        Rule("/crm/v3/objects/<otype>/<oid>", methods=["DELETE"], endpoint="archive"),
+        Rule("/crm/v3/properties/<otype>", methods=["GET"], endpoint="properties"),
+        Rule("/crm/v3/properties/<otype>", methods=["POST"], endpoint="property_create"),
+        Rule("/crm/v3/properties/<otype>/<name>", methods=["GET"], endpoint="property_get"),
+        Rule("/crm/v3/pipelines/<otype>", methods=["GET"], endpoint="pipelines"),
+        Rule("/crm/v3/pipelines/<otype>/<pipeline_id>", methods=["GET"], endpoint="pipeline_get"),
+        Rule("/crm/v4/objects/<otype>/<oid>/associations/<to_type>", methods=["GET"], endpoint="assoc_list"),
+        Rule(
+            "/crm/v4/objects/<otype>/<oid>/associations/default/<to_type>/<to_id>",
+            methods=["PUT"],
+            endpoint="assoc_default",
+        ),
+        Rule(
+            "/crm/v4/objects/<otype>/<oid>/associations/<to_type>/<to_id>", methods=["PUT"], endpoint="assoc_labelled"
+        ),
+        Rule(
+            "/crm/v4/objects/<otype>/<oid>/associations/<to_type>/<to_id>", methods=["DELETE"], endpoint="assoc_delete"
+        ),
+        Rule("/crm/v4/associations/<otype>/<to_type>/batch/create", methods=["POST"], endpoint="assoc_batch_create"),
+        Rule(
+            "/crm/v4/associations/<otype>/<to_type>/batch/associate/default",
+            methods=["POST"],
+            endpoint="assoc_batch_default",
+        ),
+        Rule("/crm/v4/associations/<otype>/<to_type>/batch/read", methods=["POST"], endpoint="assoc_batch_read"),
+        Rule("/crm/v4/associations/<otype>/<to_type>/labels", methods=["GET"], endpoint="assoc_labels"),
+    ],
+    strict_slashes=False,
+)
 
 
 class ApiError(Exception):
@@ -77,10 +98,24 @@ class RollingWindow:
 class HubSpotSandbox(SandboxServer):
     name = "hubspot-sandbox"
 
-    def __init__(self, seed=0, rate_limit=100, window_seconds=10, search_rate=5, clock=None,
-                 token="pat-na1-sandbox-0000-0000", client_secret="sandbox-hubspot-client-secret",
-                 portal_id=62515, app_id=1000001, contacts=20, companies=8, deals=10,
-                 webhooks_for_api_changes=True, webhook_retry_delays=(0.2, 0.5, 1.0, 2.0)):
+    def __init__(
+        self,
+        seed=0,
+        *,
+        rate_limit=100,
+        window_seconds=10,
+        search_rate=5,
+        clock=None,
+        token="pat-na1-sandbox-0000-0000",
+        client_secret="sandbox-hubspot-client-secret",
+        portal_id=62515,
+        app_id=1000001,
+        contacts=20,
+        companies=8,
+        deals=10,
+        webhooks_for_api_changes=True,
+        webhook_retry_delays=(0.2, 0.5, 1.0, 2.0),
+    ):
         super().__init__(seed=seed, clock=clock)
         self.token, self.client_secret = token, client_secret
         self.portal_id, self.app_id = portal_id, app_id
@@ -96,7 +131,7 @@ class HubSpotSandbox(SandboxServer):
     def reset(self):
         with self.lock:
             self.rng = random.Random(self.seed)
-            self._event_ids = iter(range(100000, 10 ** 9))
+            self._event_ids = iter(range(100000, 10**9))
             self.store.clear()
             self._seed()
             self.limiter = RollingWindow(self.rate_limit, self.window_seconds, self.clock)
@@ -112,18 +147,34 @@ class HubSpotSandbox(SandboxServer):
         company_ids = []
         for index in range(companies):
             name = "Company %d" % (index + 1)
-            company_ids.append(self.store.create("companies", {"name": name, "domain": "company%d.example" % (index + 1),
-                                                                "city": "Paris"})["id"])
+            company_ids.append(
+                self.store.create(
+                    "companies", {"name": name, "domain": "company%d.example" % (index + 1), "city": "Paris"}
+                )["id"]
+            )
         for index in range(contacts):
             given, family = self.rng.choice(first), self.rng.choice(last)
-            record = self.store.create("contacts", {"firstname": given, "lastname": family,
-                                                     "email": "%s.%s%d@example.org" % (given.lower(), family.lower(), index)})
+            record = self.store.create(
+                "contacts",
+                {
+                    "firstname": given,
+                    "lastname": family,
+                    "email": "%s.%s%d@example.org" % (given.lower(), family.lower(), index),
+                },
+            )
             if company_ids:
                 self.store.associate("contacts", record["id"], "companies", self.rng.choice(company_ids), 279)
         stages = [s["id"] for s in PIPELINE["stages"]]
         for index in range(deals):
-            self.store.create("deals", {"dealname": "Deal %d" % (index + 1), "amount": str(self.rng.randint(5, 80) * 100),
-                                        "dealstage": self.rng.choice(stages), "pipeline": "default"})
+            self.store.create(
+                "deals",
+                {
+                    "dealname": "Deal %d" % (index + 1),
+                    "amount": str(self.rng.randint(5, 80) * 100),
+                    "dealstage": self.rng.choice(stages),
+                    "pipeline": "default",
+                },
+            )
 
     def update_object(self, object_type, object_id, properties):
         """A CRM user edit (changeSource CRM_UI): fires propertyChange webhooks."""
@@ -155,19 +206,36 @@ class HubSpotSandbox(SandboxServer):
             return self._merge(object_type, str(primary_id), str(secondary_id), source="CRM_UI")
 
     # -- webhooks ------------------------------------------------------------------------
-    def _events(self, object_type, record, kind, changed=None, source="INTEGRATION", merged=None):
+    def _events(self, object_type, record, kind, *, changed=None, source="INTEGRATION", merged=None):
         if not self.webhook_target_url or (source == "INTEGRATION" and not self.webhooks_for_api_changes):
             return
         singular = OBJECT_TYPES[object_type][1]
-        base = {"subscriptionId": 1000 + list(OBJECT_TYPES).index(object_type), "portalId": self.portal_id,
-                "appId": self.app_id, "occurredAt": int(self.clock() * 1000), "attemptNumber": 0,
-                "objectId": int(record["id"]), "changeSource": source, "subscriptionType": "%s.%s" % (singular, kind)}
+        base = {
+            "subscriptionId": 1000 + list(OBJECT_TYPES).index(object_type),
+            "portalId": self.portal_id,
+            "appId": self.app_id,
+            "occurredAt": int(self.clock() * 1000),
+            "attemptNumber": 0,
+            "objectId": int(record["id"]),
+            "changeSource": source,
+            "subscriptionType": "%s.%s" % (singular, kind),
+        }
         if kind == "propertyChange":
-            events = [dict(base, propertyName=name, propertyValue=value or "") for name, value in (changed or {}).items()
-                      if not name.endswith("lastmodifieddate")]
+            events = [
+                dict(base, propertyName=name, propertyValue=value or "")
+                for name, value in (changed or {}).items()
+                if not name.endswith("lastmodifieddate")
+            ]
         elif kind == "merge":
-            events = [dict(base, primaryObjectId=int(record["id"]), mergedObjectIds=[int(i) for i in merged],
-                           newObjectId=int(record["id"]), numberOfPropertiesMoved=0)]
+            events = [
+                dict(
+                    base,
+                    primaryObjectId=int(record["id"]),
+                    mergedObjectIds=[int(i) for i in merged],
+                    newObjectId=int(record["id"]),
+                    numberOfPropertiesMoved=0,
+                )
+            ]
         else:
             events = [dict(base, changeFlag="NEW" if kind == "creation" else "DELETED")]
         for event in events:
@@ -181,9 +249,13 @@ class HubSpotSandbox(SandboxServer):
         timestamp = str(int(self.clock() * 1000))
         secret = self.client_secret if not self.faults.bad_hmac else self.client_secret + "-wrong"
         signature = hmac_b64(secret, b"POST" + url.encode() + body + timestamp.encode())
-        headers = {"Content-Type": "application/json", "X-HubSpot-Signature-v3": signature,
-                   "X-HubSpot-Signature-Version": "v3", "X-HubSpot-Request-Timestamp": timestamp,
-                   "User-Agent": "HubSpot Connect 2.0 (http://dev.hubspot.com/) (sandbox)"}
+        headers = {
+            "Content-Type": "application/json",
+            "X-HubSpot-Signature-v3": signature,
+            "X-HubSpot-Signature-Version": "v3",
+            "X-HubSpot-Request-Timestamp": timestamp,
+            "User-Agent": "HubSpot Connect 2.0 (http://dev.hubspot.com/) (sandbox)",
+        }
         self.webhooks.submit(url, body, headers, meta={"events": [e["subscriptionType"] for e in events]})
 
     # -- HTTP ------------------------------------------------------------------------------
@@ -197,19 +269,27 @@ class HubSpotSandbox(SandboxServer):
     def _route(self, request, record):
         auth = request.headers.get("Authorization", "")
         if auth != "Bearer " + self.token:
-            raise ApiError(401, "Authentication credentials not found. This API supports OAuth 2.0 authentication "
-                                "and you can find more details at https://developers.hubspot.com/docs/methods/auth/"
-                                "oauth-overview", "INVALID_AUTHENTICATION")
+            raise ApiError(
+                401,
+                "Authentication credentials not found. This API supports OAuth 2.0 authentication "
+                "and you can find more details at https://developers.hubspot.com/docs/methods/auth/"
+                "oauth-overview",
+                "INVALID_AUTHENTICATION",
+            )
         allowed, remaining = self.limiter.hit()
         headers = self._rate_headers(remaining)
         if not allowed:
-            return self._rate_limited("TEN_SECONDLY_ROLLING", "You have reached your ten_secondly_rolling limit.",
-                                      headers)
+            return self._rate_limited(
+                "TEN_SECONDLY_ROLLING", "You have reached your ten_secondly_rolling limit.", headers
+            )
         try:
             endpoint, params = _URLS.bind("sandbox").match(request.path, method=request.method)
         except HTTPException as exc:
-            raise ApiError(exc.code or 404, "Unable to route %s %s" % (request.method, request.path),
-                           "OBJECT_NOT_FOUND" if exc.code == 404 else "VALIDATION_ERROR")
+            raise ApiError(
+                exc.code or 404,
+                "Unable to route %s %s" % (request.method, request.path),
+                "OBJECT_NOT_FOUND" if exc.code == 404 else "VALIDATION_ERROR",
+            ) from None
         if endpoint == "search":
             allowed, _ = self.search_limiter.hit()
             if not allowed:
@@ -229,23 +309,35 @@ class HubSpotSandbox(SandboxServer):
         return json_response(payload, status=status, headers=headers)
 
     def _rate_headers(self, remaining):
-        return {"X-HubSpot-RateLimit-Max": str(self.rate_limit),
-                "X-HubSpot-RateLimit-Remaining": str(remaining),
-                "X-HubSpot-RateLimit-Interval-Milliseconds": str(int(self.window_seconds * 1000)),
-                "X-HubSpot-RateLimit-Daily": str(DAILY_LIMIT),
-                "X-HubSpot-RateLimit-Daily-Remaining": str(DAILY_LIMIT - len(self.requests))}
+        return {
+            "X-HubSpot-RateLimit-Max": str(self.rate_limit),
+            "X-HubSpot-RateLimit-Remaining": str(remaining),
+            "X-HubSpot-RateLimit-Interval-Milliseconds": str(int(self.window_seconds * 1000)),
+            "X-HubSpot-RateLimit-Daily": str(DAILY_LIMIT),
+            "X-HubSpot-RateLimit-Daily-Remaining": str(DAILY_LIMIT - len(self.requests)),
+        }
 
     def _rate_limited(self, policy, message, headers=None):
-        payload = {"status": "error", "message": message, "errorType": "RATE_LIMIT",
-                   "correlationId": new_uuid(self.rng), "policyName": policy, "category": "RATE_LIMITS"}
+        payload = {
+            "status": "error",
+            "message": message,
+            "errorType": "RATE_LIMIT",
+            "correlationId": new_uuid(self.rng),
+            "policyName": policy,
+            "category": "RATE_LIMITS",
+        }
         return json_response(payload, status=429, headers=headers or self._rate_headers(0))
 
     def rate_limited_response(self):
         return self._rate_limited("TEN_SECONDLY_ROLLING", "You have reached your ten_secondly_rolling limit.")
 
     def _error_response(self, error):
-        payload = {"status": "error", "message": error.message, "correlationId": new_uuid(self.rng),
-                   "category": error.category}
+        payload = {
+            "status": "error",
+            "message": error.message,
+            "correlationId": new_uuid(self.rng),
+            "category": error.category,
+        }
         payload.update(error.extra)
         return json_response(payload, status=error.status)
 
@@ -261,20 +353,27 @@ class HubSpotSandbox(SandboxServer):
     # -- shaping ------------------------------------------------------------------------------
     def _shape(self, object_type, record, properties=None, associations=None):
         names = properties or DEFAULT_PROPERTIES[object_type]
-        result = {"id": record["id"],
-                  "properties": {n: record["properties"].get(n) for n in names},
-                  "createdAt": record["createdAt"], "updatedAt": record["updatedAt"], "archived": record["archived"]}
+        result = {
+            "id": record["id"],
+            "properties": {n: record["properties"].get(n) for n in names},
+            "createdAt": record["createdAt"],
+            "updatedAt": record["updatedAt"],
+            "archived": record["archived"],
+        }
         if record["archived"]:
             result["archivedAt"] = record.get("archivedAt")
         if associations:
             result["associations"] = {}
-            for to_type in associations:
-                to_type = TYPE_ALIASES.get(to_type, to_type)
+            for wanted in associations:
+                to_type = TYPE_ALIASES.get(wanted, wanted)
                 if to_type in OBJECT_TYPES:
                     links = self.store.associated(object_type, record["id"], to_type)
-                    result["associations"][to_type] = {"results": [
-                        {"id": to_id, "type": "%s_to_%s" % (OBJECT_TYPES[object_type][1], OBJECT_TYPES[to_type][1])}
-                        for to_id in links]}
+                    result["associations"][to_type] = {
+                        "results": [
+                            {"id": to_id, "type": "%s_to_%s" % (OBJECT_TYPES[object_type][1], OBJECT_TYPES[to_type][1])}
+                            for to_id in links
+                        ]
+                    }
         return result
 
     @staticmethod
@@ -302,37 +401,44 @@ class HubSpotSandbox(SandboxServer):
         if taken:
             name, existing = taken
             label = OBJECT_TYPES[object_type][1].capitalize()
-            message = ("%s already exists. Existing ID: %s" % (label, existing) if name == "email" else
-                       "A %s with the unique value \"%s\" for property \"%s\" already exists. Existing ID: %s"
-                       % (OBJECT_TYPES[object_type][1], properties[name], name, existing))
+            message = (
+                "%s already exists. Existing ID: %s" % (label, existing)
+                if name == "email"
+                else 'A %s with the unique value "%s" for property "%s" already exists. Existing ID: %s'
+                % (OBJECT_TYPES[object_type][1], properties[name], name, existing)
+            )
             raise ApiError(409, message, "CONFLICT")
 
     # -- objects ---------------------------------------------------------------------------------
-    def _api_list(self, request, body, record, otype):
+    def _api_list(self, request, body, record, *, otype):
         limit = min(int(request.args.get("limit", 10)), 100)
         archived = request.args.get("archived", "false") == "true"
-        records = sorted((r for r in self.store.objects[otype].values() if r["archived"] == archived),
-                         key=lambda r: int(r["id"]))
+        records = sorted(
+            (r for r in self.store.objects[otype].values() if r["archived"] == archived), key=lambda r: int(r["id"])
+        )
         after = request.args.get("after")
         if after:
             records = [r for r in records if int(r["id"]) > int(after)]
         page = records[:limit]
-        payload = {"results": [self._shape(otype, r, self._names(request), self._names(request, "associations"))
-                               for r in page]}
+        payload = {
+            "results": [self._shape(otype, r, self._names(request), self._names(request, "associations")) for r in page]
+        }
         if len(records) > limit:
             next_after = str(int(page[-1]["id"]))
-            payload["paging"] = {"next": {"after": next_after, "link": "%s/crm/v3/objects/%s?after=%s"
-                                          % (self.url, otype, next_after)}}
+            payload["paging"] = {
+                "next": {"after": next_after, "link": "%s/crm/v3/objects/%s?after=%s" % (self.url, otype, next_after)}
+            }
         return 200, payload
 
-    def _api_get(self, request, body, record, otype, oid):
-        found = self.store.get(otype, oid, request.args.get("idProperty"),
-                               archived=request.args.get("archived") == "true")
+    def _api_get(self, request, body, record, *, otype, oid):
+        found = self.store.get(
+            otype, oid, request.args.get("idProperty"), archived=request.args.get("archived") == "true"
+        )
         if found is None:
             raise ApiError(404, "resource not found", "OBJECT_NOT_FOUND")
         return 200, self._shape(otype, found, self._names(request), self._names(request, "associations"))
 
-    def _api_create(self, request, body, record, otype):
+    def _api_create(self, request, body, record, *, otype):
         properties = (body or {}).get("properties") or {}
         self._validate_properties(otype, properties)
         self._check_conflict(otype, properties)
@@ -362,7 +468,7 @@ class HubSpotSandbox(SandboxServer):
                 return to_type
         return None
 
-    def _api_update(self, request, body, record, otype, oid):
+    def _api_update(self, request, body, record, *, otype, oid):
         target = self._require(otype, oid, request.args.get("idProperty"))
         properties = (body or {}).get("properties") or {}
         self._validate_properties(otype, properties)
@@ -372,7 +478,7 @@ class HubSpotSandbox(SandboxServer):
         self._events(otype, target, "propertyChange", changed=changed)
         return 200, self._shape(otype, target, list(properties) + DEFAULT_PROPERTIES[otype])
 
-    def _api_archive(self, request, body, record, otype, oid):
+    def _api_archive(self, request, body, record, *, otype, oid):
         target = self.store.get(otype, oid)
         if target is not None:
             self.store.archive(target)
@@ -380,7 +486,7 @@ class HubSpotSandbox(SandboxServer):
             self._events(otype, target, "deletion")
         return 204, None
 
-    def _api_merge(self, request, body, record, otype):
+    def _api_merge(self, request, body, record, *, otype):
         body = body or {}
         primary_id, secondary_id = str(body.get("primaryObjectId")), str(body.get("objectIdToMerge"))
         record["write"] = True
@@ -398,15 +504,24 @@ class HubSpotSandbox(SandboxServer):
         return merged
 
     # -- batch ------------------------------------------------------------------------------------
-    def _api_batch(self, request, body, record, otype, action):
+    def _api_batch(self, request, body, record, *, otype, action):
         inputs = (body or {}).get("inputs")
         if not isinstance(inputs, list):
             raise ApiError(400, "Invalid input JSON: inputs is required", "VALIDATION_ERROR")
         if len(inputs) > BATCH_LIMIT:
-            raise ApiError(400, "Too many inputs: %d. Batch inputs are limited to %d." % (len(inputs), BATCH_LIMIT),
-                           "VALIDATION_ERROR", context={"limit": [str(BATCH_LIMIT)]})
-        handler = {"read": self._batch_read, "create": self._batch_create, "update": self._batch_update,
-                   "upsert": self._batch_upsert, "archive": self._batch_archive}.get(action)
+            raise ApiError(
+                400,
+                "Too many inputs: %d. Batch inputs are limited to %d." % (len(inputs), BATCH_LIMIT),
+                "VALIDATION_ERROR",
+                context={"limit": [str(BATCH_LIMIT)]},
+            )
+        handler = {
+            "read": self._batch_read,
+            "create": self._batch_create,
+            "update": self._batch_update,
+            "upsert": self._batch_upsert,
+            "archive": self._batch_archive,
+        }.get(action)
         if handler is None:
             raise ApiError(404, "Unknown batch action %s" % action, "OBJECT_NOT_FOUND")
         started = self.store.now()
@@ -420,9 +535,13 @@ class HubSpotSandbox(SandboxServer):
         return status, payload
 
     def _not_found_error(self, otype, ids):
-        return {"status": "error", "category": "OBJECT_NOT_FOUND",
-                "message": "Could not get some %s objects, they may be deleted or not exist. Check that ids are valid."
-                           % OBJECT_TYPES[otype][1].upper(), "context": {"ids": ids}}
+        return {
+            "status": "error",
+            "category": "OBJECT_NOT_FOUND",
+            "message": "Could not get some %s objects, they may be deleted or not exist. Check that ids are valid."
+            % OBJECT_TYPES[otype][1].upper(),
+            "context": {"ids": ids},
+        }
 
     def _batch_read(self, otype, body, inputs, record):
         id_property = body.get("idProperty")
@@ -459,15 +578,17 @@ class HubSpotSandbox(SandboxServer):
             for name in self.store.unique_properties(otype) - {"hs_object_id"}:
                 value = str(properties.get(name) or "").lower()
                 if value and seen.setdefault((name, value), index) != index:
-                    raise ApiError(400, "Duplicate values found for unique property %s: %s" % (name, value),
-                                   "VALIDATION_ERROR")
+                    raise ApiError(
+                        400, "Duplicate values found for unique property %s: %s" % (name, value), "VALIDATION_ERROR"
+                    )
 
     def _batch_update(self, otype, body, inputs, record):
         ids = [str(e.get("id")) for e in inputs]
         duplicates = sorted({i for i in ids if ids.count(i) > 1})
         if duplicates:
-            raise ApiError(400, "Duplicate IDs found in batch input: %s. IDs must be unique" % duplicates,
-                           "VALIDATION_ERROR")
+            raise ApiError(
+                400, "Duplicate IDs found in batch input: %s. IDs must be unique" % duplicates, "VALIDATION_ERROR"
+            )
         targets, missing = [], []
         for entry in inputs:
             self._validate_properties(otype, entry.get("properties") or {})
@@ -487,28 +608,32 @@ class HubSpotSandbox(SandboxServer):
 
     def _batch_upsert(self, otype, body, inputs, record):
         plan = []
-        for index, entry in enumerate(inputs):
+        for _index, entry in enumerate(inputs):
             id_property = entry.get("idProperty") or body.get("idProperty")
             if id_property not in self.store.unique_properties(otype):
-                raise ApiError(400, "idProperty %r must be a property with unique values" % id_property,
-                               "VALIDATION_ERROR")
+                raise ApiError(
+                    400, "idProperty %r must be a property with unique values" % id_property, "VALIDATION_ERROR"
+                )
             properties = dict(entry.get("properties") or {})
             self._validate_properties(otype, properties)
             existing = self.store.get(otype, str(entry.get("id")), id_property)
             if existing is None and id_property != "hs_object_id":
                 properties.setdefault(id_property, entry.get("id"))
             plan.append((existing, properties))
-        self._check_batch_unique(otype, [p for _, p in plan],
-                                 {i: e["id"] for i, (e, _) in enumerate(plan) if e is not None})
+        self._check_batch_unique(
+            otype, [p for _, p in plan], {i: e["id"] for i, (e, _) in enumerate(plan) if e is not None}
+        )
         results = []
         for existing, properties in plan:
             if existing is None:
-                existing, new = self.store.create(otype, properties), True
-                self._events(otype, existing, "creation")
+                target, new = self.store.create(otype, properties), True
+                self._events(otype, target, "creation")
             else:
-                changed, new = self.store.update(existing, otype, properties), False
-                self._events(otype, existing, "propertyChange", changed=changed)
-            results.append(dict(self._shape(otype, existing, list(properties) + DEFAULT_PROPERTIES[otype]), new=new))
+                target, new = existing, False
+                changed = self.store.update(target, otype, properties)
+                self._events(otype, target, "propertyChange", changed=changed)
+            shaped = self._shape(otype, target, [*properties, *DEFAULT_PROPERTIES[otype]])
+            results.append(dict(shaped, new=new))
         record["write"] = True
         return 200, results, []
 
@@ -522,41 +647,51 @@ class HubSpotSandbox(SandboxServer):
         return 204, None, []
 
     # -- search -------------------------------------------------------------------------------------
-    def _api_search(self, request, body, record, otype):
+    def _api_search(self, request, body, record, *, otype):
         body = body or {}
         limit = int(body.get("limit") or 10)
         after = int(body.get("after") or 0)
         if limit > SEARCH_PAGE_MAX:
             raise ApiError(400, "limit must be at most %d" % SEARCH_PAGE_MAX, "VALIDATION_ERROR")
         if after + limit > SEARCH_RESULT_CAP:
-            raise ApiError(400, "The maximum number of results is %d; narrow the search with filters."
-                           % SEARCH_RESULT_CAP, "VALIDATION_ERROR")
+            raise ApiError(
+                400,
+                "The maximum number of results is %d; narrow the search with filters." % SEARCH_RESULT_CAP,
+                "VALIDATION_ERROR",
+            )
         groups = body.get("filterGroups") or []
         if len(groups) > SEARCH_MAX_GROUPS or any(len(g.get("filters") or []) > SEARCH_MAX_FILTERS for g in groups):
-            raise ApiError(400, "Too many filters: at most %d filterGroups of %d filters"
-                           % (SEARCH_MAX_GROUPS, SEARCH_MAX_FILTERS), "VALIDATION_ERROR")
+            raise ApiError(
+                400,
+                "Too many filters: at most %d filterGroups of %d filters" % (SEARCH_MAX_GROUPS, SEARCH_MAX_FILTERS),
+                "VALIDATION_ERROR",
+            )
         definitions = self.store.properties[otype]
-        records = [r for r in self.store.objects[otype].values() if not r["archived"]
-                   and (not groups or any(_group_matches(r, g, definitions) for g in groups))
-                   and _text_matches(r, body.get("query"), otype)]
+        records = [
+            r
+            for r in self.store.objects[otype].values()
+            if not r["archived"]
+            and (not groups or any(_group_matches(r, g, definitions) for g in groups))
+            and _text_matches(r, body.get("query"), otype)
+        ]
         records = _sort_records(records, body.get("sorts") or [], definitions)
-        page = records[after:after + limit]
+        page = records[after : after + limit]
         payload = {"total": len(records), "results": [self._shape(otype, r, body.get("properties")) for r in page]}
         if after + limit < min(len(records), SEARCH_RESULT_CAP):
             payload["paging"] = {"next": {"after": str(after + limit)}}
         return 200, payload
 
     # -- properties and pipelines -------------------------------------------------------------------
-    def _api_properties(self, request, body, record, otype):
+    def _api_properties(self, request, body, record, *, otype):
         return 200, {"results": list(self.store.properties[otype].values())}
 
-    def _api_property_get(self, request, body, record, otype, name):
+    def _api_property_get(self, request, body, record, *, otype, name):
         definition = self.store.properties[otype].get(name)
         if definition is None:
             raise ApiError(404, "Unable to find property %s" % name, "OBJECT_NOT_FOUND")
         return 200, definition
 
-    def _api_property_create(self, request, body, record, otype):
+    def _api_property_create(self, request, body, record, *, otype):
         body = body or {}
         missing = [k for k in ("name", "label", "type", "fieldType", "groupName") if not body.get(k)]
         if missing:
@@ -566,23 +701,30 @@ class HubSpotSandbox(SandboxServer):
         record["write"] = True
         return 201, self.store.define_property(otype, body)
 
-    def _api_pipelines(self, request, body, record, otype):
+    def _api_pipelines(self, request, body, record, *, otype):
         if otype != "deals":
             return 200, {"results": []}
         return 200, {"results": [PIPELINE]}
 
-    def _api_pipeline_get(self, request, body, record, otype, pipeline_id):
+    def _api_pipeline_get(self, request, body, record, *, otype, pipeline_id):
         if otype != "deals" or pipeline_id != PIPELINE["id"]:
             raise ApiError(404, "Unable to find pipeline %s" % pipeline_id, "OBJECT_NOT_FOUND")
         return 200, PIPELINE
 
     # -- associations v4 -------------------------------------------------------------------------------
     def _association_payload(self, otype, oid, to_type):
-        return [{"toObjectId": int(to_id), "associationTypes": [
-            {"category": "HUBSPOT_DEFINED", "typeId": t, "label": self.store.label(otype, to_type, t)}
-            for t in sorted(types)]} for to_id, types in self.store.associated(otype, oid, to_type).items()]
+        return [
+            {
+                "toObjectId": int(to_id),
+                "associationTypes": [
+                    {"category": "HUBSPOT_DEFINED", "typeId": t, "label": self.store.label(otype, to_type, t)}
+                    for t in sorted(types)
+                ],
+            }
+            for to_id, types in self.store.associated(otype, oid, to_type).items()
+        ]
 
-    def _api_assoc_list(self, request, body, record, otype, oid, to_type):
+    def _api_assoc_list(self, request, body, record, *, otype, oid, to_type):
         source = self._require(otype, oid)
         return 200, {"results": self._association_payload(otype, source["id"], to_type)}
 
@@ -592,39 +734,47 @@ class HubSpotSandbox(SandboxServer):
             raise ApiError(400, "No association between %s and %s" % (otype, to_type), "VALIDATION_ERROR")
         return types[0][0]
 
-    def _api_assoc_default(self, request, body, record, otype, oid, to_type, to_id):
+    def _api_assoc_default(self, request, body, record, *, otype, oid, to_type, to_id):
         source, target = self._require(otype, oid), self._require(to_type, to_id)
         type_id = self._default_type(otype, to_type)
         self.store.associate(otype, source["id"], to_type, target["id"], type_id)
         record["write"] = True
         spec = {"associationCategory": "HUBSPOT_DEFINED", "associationTypeId": type_id}
-        return 200, {"status": "COMPLETE", "results": [
-            {"from": {"id": source["id"]}, "to": {"id": target["id"]}, "associationSpec": spec}],
-            "startedAt": self.store.now(), "completedAt": self.store.now()}
+        return 200, {
+            "status": "COMPLETE",
+            "results": [{"from": {"id": source["id"]}, "to": {"id": target["id"]}, "associationSpec": spec}],
+            "startedAt": self.store.now(),
+            "completedAt": self.store.now(),
+        }
 
-    def _api_assoc_labelled(self, request, body, record, otype, oid, to_type, to_id):
+    def _api_assoc_labelled(self, request, body, record, *, otype, oid, to_type, to_id):
         source, target = self._require(otype, oid), self._require(to_type, to_id)
         allowed = dict(ASSOCIATION_TYPES.get((otype, to_type), []))
         specs = body if isinstance(body, list) else []
         if not specs or any(s.get("associationTypeId") not in allowed for s in specs):
-            raise ApiError(400, "Invalid association types %s for %s to %s" % (specs, otype, to_type),
-                           "VALIDATION_ERROR")
+            raise ApiError(
+                400, "Invalid association types %s for %s to %s" % (specs, otype, to_type), "VALIDATION_ERROR"
+            )
         for spec in specs:
             self.store.associate(otype, source["id"], to_type, target["id"], spec["associationTypeId"])
         record["write"] = True
-        return 201, {"fromObjectTypeId": OBJECT_TYPES[otype][0], "fromObjectId": int(source["id"]),
-                     "toObjectTypeId": OBJECT_TYPES[to_type][0], "toObjectId": int(target["id"]),
-                     "labels": [allowed[s["associationTypeId"]] for s in specs if allowed[s["associationTypeId"]]]}
+        return 201, {
+            "fromObjectTypeId": OBJECT_TYPES[otype][0],
+            "fromObjectId": int(source["id"]),
+            "toObjectTypeId": OBJECT_TYPES[to_type][0],
+            "toObjectId": int(target["id"]),
+            "labels": [allowed[s["associationTypeId"]] for s in specs if allowed[s["associationTypeId"]]],
+        }
 
-    def _api_assoc_delete(self, request, body, record, otype, oid, to_type, to_id):
+    def _api_assoc_delete(self, request, body, record, *, otype, oid, to_type, to_id):
         self.store.dissociate(otype, self.store.resolve_id(otype, oid), to_type, self.store.resolve_id(to_type, to_id))
         record["write"] = True
         return 204, None
 
-    def _api_assoc_batch_create(self, request, body, record, otype, to_type):
+    def _api_assoc_batch_create(self, request, body, record, *, otype, to_type):
         return self._assoc_batch(body, record, otype, to_type, labelled=True)
 
-    def _api_assoc_batch_default(self, request, body, record, otype, to_type):
+    def _api_assoc_batch_default(self, request, body, record, *, otype, to_type):
         return self._assoc_batch(body, record, otype, to_type, labelled=False)
 
     def _assoc_batch(self, body, record, otype, to_type, labelled):
@@ -639,41 +789,64 @@ class HubSpotSandbox(SandboxServer):
             if source is None or target is None:
                 missing.append(from_id if source is None else to_id)
                 continue
-            types = [t.get("associationTypeId") for t in entry.get("types") or []] if labelled \
+            types = (
+                [t.get("associationTypeId") for t in entry.get("types") or []]
+                if labelled
                 else [self._default_type(otype, to_type)]
+            )
             if not types or any(t not in allowed for t in types):
                 raise ApiError(400, "Invalid association types %s" % types, "VALIDATION_ERROR")
             for type_id in types:
                 self.store.associate(otype, source["id"], to_type, target["id"], type_id)
-            results.append({"fromObjectTypeId": OBJECT_TYPES[otype][0], "fromObjectId": int(source["id"]),
-                            "toObjectTypeId": OBJECT_TYPES[to_type][0], "toObjectId": int(target["id"]),
-                            "labels": [allowed[t] for t in types if allowed[t]]})
+            results.append(
+                {
+                    "fromObjectTypeId": OBJECT_TYPES[otype][0],
+                    "fromObjectId": int(source["id"]),
+                    "toObjectTypeId": OBJECT_TYPES[to_type][0],
+                    "toObjectId": int(target["id"]),
+                    "labels": [allowed[t] for t in types if allowed[t]],
+                }
+            )
         record["write"] = bool(results)
-        payload = {"status": "COMPLETE", "results": results, "startedAt": self.store.now(),
-                   "completedAt": self.store.now()}
+        payload = {
+            "status": "COMPLETE",
+            "results": results,
+            "startedAt": self.store.now(),
+            "completedAt": self.store.now(),
+        }
         if missing:
             payload.update(errors=[self._not_found_error(otype, missing)], numErrors=len(missing))
             return 207, payload
         return 201 if labelled else 200, payload
 
-    def _api_assoc_batch_read(self, request, body, record, otype, to_type):
+    def _api_assoc_batch_read(self, request, body, record, *, otype, to_type):
         results, missing = [], []
         for entry in (body or {}).get("inputs") or []:
             source = self.store.get(otype, str(entry.get("id")))
             if source is None:
                 missing.append(str(entry.get("id")))
                 continue
-            results.append({"from": {"id": source["id"]}, "to": self._association_payload(otype, source["id"], to_type)})
-        payload = {"status": "COMPLETE", "results": results, "startedAt": self.store.now(),
-                   "completedAt": self.store.now()}
+            results.append(
+                {"from": {"id": source["id"]}, "to": self._association_payload(otype, source["id"], to_type)}
+            )
+        payload = {
+            "status": "COMPLETE",
+            "results": results,
+            "startedAt": self.store.now(),
+            "completedAt": self.store.now(),
+        }
         if missing:
             payload.update(errors=[self._not_found_error(otype, missing)], numErrors=len(missing))
             return 207, payload
         return 200, payload
 
-    def _api_assoc_labels(self, request, body, record, otype, to_type):
-        return 200, {"results": [{"category": "HUBSPOT_DEFINED", "typeId": t, "label": label}
-                                 for t, label in ASSOCIATION_TYPES.get((otype, to_type), [])]}
+    def _api_assoc_labels(self, request, body, record, *, otype, to_type):
+        return 200, {
+            "results": [
+                {"category": "HUBSPOT_DEFINED", "typeId": t, "label": label}
+                for t, label in ASSOCIATION_TYPES.get((otype, to_type), [])
+            ]
+        }
 
 
 # -- search helpers --------------------------------------------------------------------------------------
@@ -693,12 +866,13 @@ def _comparable(definition, value):
     return str(value).lower()
 
 
-def _filter_matches(record, spec, definitions):
+def _filter_matches(record, spec, definitions):  # noqa: PLR0911  one exit per operator family
     name, operator = spec.get("propertyName"), spec.get("operator", "EQ")
     definition = definitions.get(name)
     if definition is None:
-        raise ApiError(400, "There was a problem with the request: property %s does not exist" % name,
-                       "VALIDATION_ERROR")
+        raise ApiError(
+            400, "There was a problem with the request: property %s does not exist" % name, "VALIDATION_ERROR"
+        )
     actual = _comparable(definition, record["properties"].get(name))
     if operator == "HAS_PROPERTY":
         return actual is not None
@@ -721,8 +895,13 @@ def _filter_matches(record, spec, definitions):
     if operator == "BETWEEN":
         high = _comparable(definition, spec.get("highValue"))
         return high is not None and wanted <= actual <= high
-    comparisons = {"EQ": actual == wanted, "LT": actual < wanted, "LTE": actual <= wanted,
-                   "GT": actual > wanted, "GTE": actual >= wanted}
+    comparisons = {
+        "EQ": actual == wanted,
+        "LT": actual < wanted,
+        "LTE": actual <= wanted,
+        "GT": actual > wanted,
+        "GTE": actual >= wanted,
+    }
     if operator not in comparisons:
         raise ApiError(400, "Unknown operator %s" % operator, "VALIDATION_ERROR")
     return comparisons[operator]
@@ -736,20 +915,29 @@ def _text_matches(record, query, otype):
     if not query:
         return True
     needle = query.lower()
-    return any(needle in str(record["properties"].get(name) or "").lower()
-               for name in ("email", "firstname", "lastname", "name", "domain", "dealname", "phone"))
+    return any(
+        needle in str(record["properties"].get(name) or "").lower()
+        for name in ("email", "firstname", "lastname", "name", "domain", "dealname", "phone")
+    )
 
 
 def _sort_records(records, sorts, definitions):
     records = sorted(records, key=lambda r: int(r["id"]))
-    for spec in reversed(sorts):
-        if isinstance(spec, str):
-            spec = {"propertyName": spec.lstrip("-"), "direction": "DESCENDING" if spec.startswith("-") else "ASCENDING"}
+    for entry in reversed(sorts):
+        spec = (
+            entry
+            if not isinstance(entry, str)
+            else {
+                "propertyName": entry.lstrip("-"),
+                "direction": "DESCENDING" if entry.startswith("-") else "ASCENDING",
+            }
+        )
         name = spec.get("propertyName")
         definition = definitions.get(name)
 
         def key(record, name=name, definition=definition):
             value = _comparable(definition, record["properties"].get(name))
             return (value is None, "" if value is None else value)
+
         records = sorted(records, key=key, reverse=spec.get("direction") == "DESCENDING")
     return records

@@ -1,29 +1,70 @@
 """In-memory CRM of the HubSpot sandbox: objects, properties, associations,
 pipelines. Values are strings, as HubSpot returns them."""
+
 import datetime
 import itertools
 
 OBJECT_TYPES = {"contacts": ("0-1", "contact"), "companies": ("0-2", "company"), "deals": ("0-3", "deal")}
-TYPE_ALIASES = {"contact": "contacts", "company": "companies", "deal": "deals",
-                "0-1": "contacts", "0-2": "companies", "0-3": "deals"}
+TYPE_ALIASES = {
+    "contact": "contacts",
+    "company": "companies",
+    "deal": "deals",
+    "0-1": "contacts",
+    "0-2": "companies",
+    "0-3": "deals",
+}
 READ_ONLY = {"hs_object_id", "createdate", "lastmodifieddate", "hs_lastmodifieddate", "hs_merged_object_ids"}
 DEFAULT_PROPERTIES = {
     "contacts": ["createdate", "email", "firstname", "hs_object_id", "lastmodifieddate", "lastname"],
     "companies": ["createdate", "domain", "hs_lastmodifieddate", "hs_object_id", "name"],
-    "deals": ["amount", "closedate", "createdate", "dealname", "dealstage", "hs_lastmodifieddate",
-              "hs_object_id", "pipeline"],
+    "deals": [
+        "amount",
+        "closedate",
+        "createdate",
+        "dealname",
+        "dealstage",
+        "hs_lastmodifieddate",
+        "hs_object_id",
+        "pipeline",
+    ],
 }
 _STANDARD = {
-    "contacts": [("email", "string"), ("firstname", "string"), ("lastname", "string"), ("phone", "string"),
-                 ("company", "string"), ("website", "string"), ("address", "string"), ("city", "string"),
-                 ("zip", "string"), ("country", "string"), ("jobtitle", "string"), ("lifecyclestage", "enumeration"),
-                 ("hs_additional_emails", "string"), ("lastmodifieddate", "datetime")],
-    "companies": [("name", "string"), ("domain", "string"), ("phone", "string"), ("address", "string"),
-                  ("city", "string"), ("zip", "string"), ("country", "string"), ("industry", "string"),
-                  ("hs_lastmodifieddate", "datetime")],
-    "deals": [("dealname", "string"), ("amount", "number"), ("dealstage", "enumeration"),
-              ("pipeline", "enumeration"), ("closedate", "datetime"), ("deal_currency_code", "string"),
-              ("hs_lastmodifieddate", "datetime")],
+    "contacts": [
+        ("email", "string"),
+        ("firstname", "string"),
+        ("lastname", "string"),
+        ("phone", "string"),
+        ("company", "string"),
+        ("website", "string"),
+        ("address", "string"),
+        ("city", "string"),
+        ("zip", "string"),
+        ("country", "string"),
+        ("jobtitle", "string"),
+        ("lifecyclestage", "enumeration"),
+        ("hs_additional_emails", "string"),
+        ("lastmodifieddate", "datetime"),
+    ],
+    "companies": [
+        ("name", "string"),
+        ("domain", "string"),
+        ("phone", "string"),
+        ("address", "string"),
+        ("city", "string"),
+        ("zip", "string"),
+        ("country", "string"),
+        ("industry", "string"),
+        ("hs_lastmodifieddate", "datetime"),
+    ],
+    "deals": [
+        ("dealname", "string"),
+        ("amount", "number"),
+        ("dealstage", "enumeration"),
+        ("pipeline", "enumeration"),
+        ("closedate", "datetime"),
+        ("deal_currency_code", "string"),
+        ("hs_lastmodifieddate", "datetime"),
+    ],
 }
 # typeId per direction; HUBSPOT_DEFINED. Unlabeled first, then primary.
 ASSOCIATION_TYPES = {
@@ -36,18 +77,29 @@ ASSOCIATION_TYPES = {
 }
 INVERSE_TYPE = {279: 280, 280: 279, 1: 2, 2: 1, 3: 4, 4: 3, 341: 342, 342: 341, 5: 6, 6: 5}
 PIPELINE = {
-    "id": "default", "label": "Sales Pipeline", "displayOrder": 0, "archived": False,
+    "id": "default",
+    "label": "Sales Pipeline",
+    "displayOrder": 0,
+    "archived": False,
     "stages": [
-        {"id": stage_id, "label": label, "displayOrder": order, "archived": False,
-         "metadata": {"isClosed": str(closed).lower(), "probability": probability}}
-        for order, (stage_id, label, probability, closed) in enumerate([
-            ("appointmentscheduled", "Appointment Scheduled", "0.2", False),
-            ("qualifiedtobuy", "Qualified To Buy", "0.4", False),
-            ("presentationscheduled", "Presentation Scheduled", "0.6", False),
-            ("decisionmakerboughtin", "Decision Maker Bought-In", "0.8", False),
-            ("contractsent", "Contract Sent", "0.9", False),
-            ("closedwon", "Closed Won", "1.0", True),
-            ("closedlost", "Closed Lost", "0.0", True)])
+        {
+            "id": stage_id,
+            "label": label,
+            "displayOrder": order,
+            "archived": False,
+            "metadata": {"isClosed": str(closed).lower(), "probability": probability},
+        }
+        for order, (stage_id, label, probability, closed) in enumerate(
+            [
+                ("appointmentscheduled", "Appointment Scheduled", "0.2", False),
+                ("qualifiedtobuy", "Qualified To Buy", "0.4", False),
+                ("presentationscheduled", "Presentation Scheduled", "0.6", False),
+                ("decisionmakerboughtin", "Decision Maker Bought-In", "0.8", False),
+                ("contractsent", "Contract Sent", "0.9", False),
+                ("closedwon", "Closed Won", "1.0", True),
+                ("closedlost", "Closed Lost", "0.0", True),
+            ]
+        )
     ],
 }
 
@@ -59,8 +111,10 @@ def iso(stamp):
 
 def parse_iso(value):
     try:
-        return datetime.datetime.strptime(value, "%Y-%m-%dT%H:%M:%S.%fZ").replace(
-            tzinfo=datetime.timezone.utc).timestamp() * 1000
+        return (
+            datetime.datetime.strptime(value, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=datetime.timezone.utc).timestamp()
+            * 1000
+        )
     except (TypeError, ValueError):
         return None
 
@@ -79,15 +133,25 @@ class HubSpotStore:
         common = [("createdate", "datetime"), ("hs_object_id", "number"), ("hs_merged_object_ids", "string")]
         for object_type, definitions in _STANDARD.items():
             for name, kind in definitions + common:
-                self.define_property(object_type, {"name": name, "label": name.title(), "type": kind,
-                                                   "fieldType": "text" if kind == "string" else kind,
-                                                   "groupName": OBJECT_TYPES[object_type][1] + "information",
-                                                   "hasUniqueValue": False}, hubspot_defined=True)
+                self.define_property(
+                    object_type,
+                    {
+                        "name": name,
+                        "label": name.title(),
+                        "type": kind,
+                        "fieldType": "text" if kind == "string" else kind,
+                        "groupName": OBJECT_TYPES[object_type][1] + "information",
+                        "hasUniqueValue": False,
+                    },
+                    hubspot_defined=True,
+                )
         self.properties["deals"]["dealstage"]["options"] = [
             {"label": s["label"], "value": s["id"], "displayOrder": s["displayOrder"], "hidden": False}
-            for s in PIPELINE["stages"]]
+            for s in PIPELINE["stages"]
+        ]
         self.properties["deals"]["pipeline"]["options"] = [
-            {"label": PIPELINE["label"], "value": "default", "displayOrder": 0, "hidden": False}]
+            {"label": PIPELINE["label"], "value": "default", "displayOrder": 0, "hidden": False}
+        ]
 
     def now(self):
         return iso(self.clock())
@@ -98,16 +162,30 @@ class HubSpotStore:
     # -- properties ------------------------------------------------------------
     def define_property(self, object_type, data, hubspot_defined=False):
         now = self.now()
-        definition = {"name": data["name"], "label": data.get("label") or data["name"],
-                      "type": data.get("type", "string"), "fieldType": data.get("fieldType", "text"),
-                      "groupName": data.get("groupName", "contactinformation"),
-                      "description": data.get("description", ""), "options": data.get("options", []),
-                      "displayOrder": data.get("displayOrder", -1), "hasUniqueValue": bool(data.get("hasUniqueValue")),
-                      "hidden": bool(data.get("hidden")), "formField": bool(data.get("formField", True)),
-                      "calculated": False, "externalOptions": False, "hubspotDefined": hubspot_defined,
-                      "createdAt": now, "updatedAt": now, "archived": False,
-                      "modificationMetadata": {"archivable": not hubspot_defined, "readOnlyDefinition": hubspot_defined,
-                                               "readOnlyValue": data["name"] in READ_ONLY}}
+        definition = {
+            "name": data["name"],
+            "label": data.get("label") or data["name"],
+            "type": data.get("type", "string"),
+            "fieldType": data.get("fieldType", "text"),
+            "groupName": data.get("groupName", "contactinformation"),
+            "description": data.get("description", ""),
+            "options": data.get("options", []),
+            "displayOrder": data.get("displayOrder", -1),
+            "hasUniqueValue": bool(data.get("hasUniqueValue")),
+            "hidden": bool(data.get("hidden")),
+            "formField": bool(data.get("formField", True)),
+            "calculated": False,
+            "externalOptions": False,
+            "hubspotDefined": hubspot_defined,
+            "createdAt": now,
+            "updatedAt": now,
+            "archived": False,
+            "modificationMetadata": {
+                "archivable": not hubspot_defined,
+                "readOnlyDefinition": hubspot_defined,
+                "readOnlyValue": data["name"] in READ_ONLY,
+            },
+        }
         self.properties[object_type][data["name"]] = definition
         return definition
 
@@ -124,13 +202,18 @@ class HubSpotStore:
         for name, value in properties.items():
             definition = definitions.get(name)
             if definition is None:
-                errors.append(_invalid(name, "Property \"%s\" does not exist" % name, "PROPERTY_DOESNT_EXIST"))
+                errors.append(_invalid(name, 'Property "%s" does not exist' % name, "PROPERTY_DOESNT_EXIST"))
             elif name in READ_ONLY:
-                errors.append(_invalid(name, "\"%s\" is a read only property; its value cannot be set." % name,
-                                       "READ_ONLY_VALUE"))
+                errors.append(
+                    _invalid(name, '"%s" is a read only property; its value cannot be set.' % name, "READ_ONLY_VALUE")
+                )
             elif value not in (None, "") and definition["type"] == "number" and not _is_number(value):
                 errors.append(_invalid(name, "%s was not a valid number." % value, "INVALID_FLOAT"))
-            elif value not in (None, "") and definition["options"] and str(value) not in {o["value"] for o in definition["options"]}:
+            elif (
+                value not in (None, "")
+                and definition["options"]
+                and str(value) not in {o["value"] for o in definition["options"]}
+            ):
                 errors.append(_invalid(name, "%s was not one of the allowed options" % value, "INVALID_OPTION"))
         return errors
 
@@ -141,8 +224,11 @@ class HubSpotStore:
             if value in (None, ""):
                 continue
             for record in self.objects[object_type].values():
-                if record["id"] != own_id and not record["archived"] and \
-                        str(record["properties"].get(name) or "").lower() == str(value).lower():
+                if (
+                    record["id"] != own_id
+                    and not record["archived"]
+                    and str(record["properties"].get(name) or "").lower() == str(value).lower()
+                ):
                     return name, record["id"]
         return None
 
@@ -158,8 +244,10 @@ class HubSpotStore:
     def get(self, object_type, object_id, id_property=None, archived=False):
         if id_property and id_property != "hs_object_id":
             for record in self.objects[object_type].values():
-                if str(record["properties"].get(id_property) or "").lower() == str(object_id).lower() \
-                        and record["archived"] == archived:
+                if (
+                    str(record["properties"].get(id_property) or "").lower() == str(object_id).lower()
+                    and record["archived"] == archived
+                ):
                     return record
             return None
         record = self.objects[object_type].get(self.resolve_id(object_type, str(object_id)))
@@ -179,8 +267,8 @@ class HubSpotStore:
     def update(self, record, object_type, properties):
         """Apply properties; returns {name: new value} of what really changed."""
         changed = {}
-        for name, value in properties.items():
-            value = _text(value)
+        for name, raw in properties.items():
+            value = _text(raw)
             if record["properties"].get(name) != value:
                 record["properties"][name] = value
                 changed[name] = value
@@ -206,9 +294,11 @@ class HubSpotStore:
                 primary["properties"][name] = value
             elif name == "email" and value != primary["properties"][name]:
                 extra = [e for e in (primary["properties"].get("hs_additional_emails") or "").split(";") if e]
-                primary["properties"]["hs_additional_emails"] = ";".join(extra + [value])
+                primary["properties"]["hs_additional_emails"] = ";".join([*extra, value])
         merged = [i for i in (primary["properties"].get("hs_merged_object_ids") or "").split(";") if i]
-        merged += [secondary["id"]] + [i for i in (secondary["properties"].get("hs_merged_object_ids") or "").split(";") if i]
+        merged += [secondary["id"]] + [
+            i for i in (secondary["properties"].get("hs_merged_object_ids") or "").split(";") if i
+        ]
         primary["properties"]["hs_merged_object_ids"] = ";".join(merged)
         for association in list(self.associations):
             from_type, from_id, to_type, to_id, type_id = association

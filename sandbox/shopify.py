@@ -1,4 +1,5 @@
 """ShopifySandbox: the Admin GraphQL API 2026-04 over real HTTP."""
+
 import datetime
 import json
 import random
@@ -19,9 +20,20 @@ INVALID_TOKEN = "[API] Invalid API key or access token (unrecognized login or wr
 class ShopifySandbox(SandboxServer):
     name = "shopify-sandbox"
 
-    def __init__(self, products=200, customers=40, seed=0, bucket_max=2000, restore_rate=100, clock=None,
-                 access_token="shpat_sandbox_0000000000000000", app_secret="sandbox-shopify-app-secret",
-                 shop_domain="sandbox-shop.myshopify.com", webhook_retry_delays=(0.2, 0.5, 1.0, 2.0)):
+    def __init__(
+        self,
+        products=200,
+        *,
+        customers=40,
+        seed=0,
+        bucket_max=2000,
+        restore_rate=100,
+        clock=None,
+        access_token="shpat_sandbox_0000000000000000",
+        app_secret="sandbox-shopify-app-secret",
+        shop_domain="sandbox-shop.myshopify.com",
+        webhook_retry_delays=(0.2, 0.5, 1.0, 2.0),
+    ):
         super().__init__(seed=seed, clock=clock)
         self.products_count, self.customers_count = products, customers
         self.access_token, self.app_secret, self.shop_domain = access_token, app_secret, shop_domain
@@ -63,9 +75,13 @@ class ShopifySandbox(SandboxServer):
     def set_inventory(self, inventory_item_gid, location_gid, available):
         """A merchant edit in the Shopify admin: fires inventory_levels/update."""
         with self.lock:
-            level = self.store.ensure_level(inventory_item_gid, location_gid)
-            return self.store.set_quantities("available", "correction", None, [
-                {"inventoryItemId": inventory_item_gid, "locationId": location_gid, "quantity": available}])
+            self.store.ensure_level(inventory_item_gid, location_gid)
+            return self.store.set_quantities(
+                "available",
+                "correction",
+                None,
+                [{"inventoryItemId": inventory_item_gid, "locationId": location_gid, "quantity": available}],
+            )
 
     def update_product(self, product_gid, **fields):
         """A merchant edit of product fields (title, status, tags...): fires products/update."""
@@ -75,8 +91,10 @@ class ShopifySandbox(SandboxServer):
     def uninstall_app(self):
         """Fires app/uninstalled; afterwards the access token is rejected."""
         with self.lock:
-            self.emit("app/uninstalled", {"id": 1, "name": "Sandbox Shop", "domain": self.shop_domain,
-                                          "myshopify_domain": self.shop_domain})
+            self.emit(
+                "app/uninstalled",
+                {"id": 1, "name": "Sandbox Shop", "domain": self.shop_domain, "myshopify_domain": self.shop_domain},
+            )
             self.store.installed = False
 
     def subscribe(self, topic, address, fmt="JSON"):
@@ -84,11 +102,20 @@ class ShopifySandbox(SandboxServer):
         with self.lock:
             subscription_id = self.store.new_gid("WebhookSubscription")
             self.store.webhook_subscriptions[subscription_id] = {
-                "__typename": "WebhookSubscription", "id": subscription_id, "topic": topic_enum(topic),
-                "uri": address, "callbackUrl": address, "format": fmt, "includeFields": [], "filter": None,
-                "name": None, "createdAt": self.store.now(), "updatedAt": self.store.now(),
+                "__typename": "WebhookSubscription",
+                "id": subscription_id,
+                "topic": topic_enum(topic),
+                "uri": address,
+                "callbackUrl": address,
+                "format": fmt,
+                "includeFields": [],
+                "filter": None,
+                "name": None,
+                "createdAt": self.store.now(),
+                "updatedAt": self.store.now(),
                 "apiVersion": {"handle": API_VERSION, "displayName": API_VERSION, "supported": True},
-                "endpoint": {"__typename": "WebhookHttpEndpoint", "callbackUrl": address}}
+                "endpoint": {"__typename": "WebhookHttpEndpoint", "callbackUrl": address},
+            }
             return subscription_id
 
     def execute(self, query, variables=None, operation_name=None):
@@ -99,13 +126,18 @@ class ShopifySandbox(SandboxServer):
         return (self.url or "http://sandbox.invalid") + "/_sandbox/uploads/"
 
     def cost_extension(self, requested, actual):
-        return {"requestedQueryCost": requested, "actualQueryCost": actual,
-                "throttleStatus": self.bucket.status()}
+        return {"requestedQueryCost": requested, "actualQueryCost": actual, "throttleStatus": self.bucket.status()}
 
     def throttled_payload(self, requested):
-        return {"errors": [{"message": "Throttled", "extensions": {
-                    "code": "THROTTLED", "documentation": "https://shopify.dev/api/usage/rate-limits"}}],
-                "extensions": {"cost": self.cost_extension(requested, None)}}
+        return {
+            "errors": [
+                {
+                    "message": "Throttled",
+                    "extensions": {"code": "THROTTLED", "documentation": "https://shopify.dev/api/usage/rate-limits"},
+                }
+            ],
+            "extensions": {"cost": self.cost_extension(requested, None)},
+        }
 
     # -- webhooks --------------------------------------------------------------------
     def emit(self, topic, record):
@@ -127,9 +159,16 @@ class ShopifySandbox(SandboxServer):
                 "X-Shopify-Triggered-At": now.isoformat(timespec="milliseconds").replace("+00:00", "Z"),
                 "X-Shopify-API-Version": API_VERSION,
             }
-            self.webhooks.submit(subscription["uri"], body, headers,
-                                 meta={"topic": topic, "subscription": subscription["id"],
-                                       "id": record.get("id") if isinstance(record, dict) else None})
+            self.webhooks.submit(
+                subscription["uri"],
+                body,
+                headers,
+                meta={
+                    "topic": topic,
+                    "subscription": subscription["id"],
+                    "id": record.get("id") if isinstance(record, dict) else None,
+                },
+            )
 
     # -- HTTP ----------------------------------------------------------------------------
     def handle(self, request, record):
@@ -149,17 +188,18 @@ class ShopifySandbox(SandboxServer):
         if not isinstance(variables, dict):
             return json_response({"errors": {"variables": "must be an object"}}, status=400)
         payload = shopify_api.run(self, body.get("query"), variables, body.get("operationName"), record)
-        record["errors"] = [e.get("extensions", {}).get("code") for e in payload.get("errors") or []
-                            if isinstance(e, dict)]
+        record["errors"] = [
+            e.get("extensions", {}).get("code") for e in payload.get("errors") or [] if isinstance(e, dict)
+        ]
         return json_response(payload)
 
     def rate_limited_response(self):
         self.bucket.drain()
         return json_response(self.throttled_payload(0))
 
-    def control(self, request, action):
+    def control(self, request, action):  # noqa: PLR0911  one branch per control action
         if action.startswith("uploads/") or action == "uploads":
-            return self._upload(request, action[len("uploads/"):])
+            return self._upload(request, action[len("uploads/") :])
         if action.startswith("bulk/"):
             text = self.store.bulk_results.get("gid://shopify/BulkOperation/%s" % action[5:].split(".")[0])
             if text is None:
@@ -174,9 +214,15 @@ class ShopifySandbox(SandboxServer):
             return json_response({"ok": True})
         if action == "state":
             with self.lock:
-                return json_response({"products": len(self.store.products), "variants": len(self.store.variants),
-                                      "orders": len(self.store.orders), "customers": len(self.store.customers),
-                                      "bucket": self.bucket.status()})
+                return json_response(
+                    {
+                        "products": len(self.store.products),
+                        "variants": len(self.store.variants),
+                        "orders": len(self.store.orders),
+                        "customers": len(self.store.customers),
+                        "bucket": self.bucket.status(),
+                    }
+                )
         return None
 
     def _upload(self, request, key):
@@ -185,15 +231,19 @@ class ShopifySandbox(SandboxServer):
             key = request.form.get("key") or key
             upload = request.files.get("file")
             if not key or upload is None:
-                return Response("<Error><Code>InvalidArgument</Code></Error>", status=400,
-                                content_type="application/xml")
+                return Response(
+                    "<Error><Code>InvalidArgument</Code></Error>", status=400, content_type="application/xml"
+                )
             data = upload.read()
         elif request.method == "PUT":
             data = request.get_data()
         else:
             data = self.store.uploads.get(key)
-            return Response(data, content_type="application/octet-stream") if data is not None \
+            return (
+                Response(data, content_type="application/octet-stream")
+                if data is not None
                 else json_response({"error": "not found"}, status=404)
+            )
         with self.lock:
             self.store.uploads[key] = data
         return Response("", status=201 if request.method == "POST" else 200)
@@ -203,4 +253,4 @@ def legacy_id(global_id):
     return gid_number(global_id)
 
 
-__all__ = ["ShopifySandbox", "GRAPHQL_PATH", "json"]
+__all__ = ["GRAPHQL_PATH", "ShopifySandbox", "json"]

@@ -6,15 +6,15 @@ computed fields registered in COMPUTED, and turns plain lists into
 connections (edges/nodes/pageInfo with cursors) wherever the schema says
 the field is a connection. So only root fields and links need code.
 """
+
 import base64
 import json
 import re
 
-from graphql import GraphQLError, GraphQLString, execute, parse
+from graphql import GraphQLError, GraphQLString, execute, parse, validate
 from graphql.error import GraphQLSyntaxError
 from graphql.language import OperationType
 from graphql.utilities import value_from_ast
-from graphql import validate
 
 from .shopify_cost import SINGLE_QUERY_MAX, CostCalculator, is_connection
 from .shopify_schema import API_VERSION, get_schema
@@ -31,6 +31,7 @@ def computed(type_name, *fields):
         for field in fields:
             COMPUTED[(type_name, field)] = function
         return function
+
     return register
 
 
@@ -65,8 +66,9 @@ def type_resolver(value, info, abstract_type):
 
 def _cursor(item, index):
     key = item.get("id") if isinstance(item, dict) and item.get("id") else index
-    return base64.b64encode(json.dumps({"last_id": gid_number(key) if isinstance(key, str) else key,
-                                        "last_value": str(key)}).encode()).decode()
+    return base64.b64encode(
+        json.dumps({"last_id": gid_number(key) if isinstance(key, str) else key, "last_value": str(key)}).encode()
+    ).decode()
 
 
 def paginate(context, items, args):
@@ -96,9 +98,12 @@ def paginate(context, items, args):
     return {
         "edges": edges,
         "nodes": [edge["node"] for edge in edges],
-        "pageInfo": {"hasNextPage": has_next, "hasPreviousPage": has_previous,
-                     "startCursor": edges[0]["cursor"] if edges else None,
-                     "endCursor": edges[-1]["cursor"] if edges else None},
+        "pageInfo": {
+            "hasNextPage": has_next,
+            "hasPreviousPage": has_previous,
+            "startCursor": edges[0]["cursor"] if edges else None,
+            "endCursor": edges[-1]["cursor"] if edges else None,
+        },
     }
 
 
@@ -106,7 +111,7 @@ def _cursor_index(cursors, cursor):
     try:
         return cursors.index(cursor)
     except ValueError:
-        raise GraphQLError("Invalid cursor for current pagination sort.")
+        raise GraphQLError("Invalid cursor for current pagination sort.") from None
 
 
 def _sorted(records, args, keys):
@@ -120,13 +125,18 @@ def _search(records, args, fields, text_fields):
 
 
 _BY_ID = {"ID": lambda r: gid_number(r["id"])}
-_STAMPS = {"UPDATED_AT": lambda r: (r["updatedAt"], gid_number(r["id"])),
-           "CREATED_AT": lambda r: (r["createdAt"], gid_number(r["id"]))}
+_STAMPS = {
+    "UPDATED_AT": lambda r: (r["updatedAt"], gid_number(r["id"])),
+    "CREATED_AT": lambda r: (r["createdAt"], gid_number(r["id"])),
+}
 
 
 def _common_filters():
-    return {"id": lambda r: gid_number(r["id"]), "updated_at": lambda r: r.get("updatedAt"),
-            "created_at": lambda r: r.get("createdAt")}
+    return {
+        "id": lambda r: gid_number(r["id"]),
+        "updated_at": lambda r: r.get("updatedAt"),
+        "created_at": lambda r: r.get("createdAt"),
+    }
 
 
 # -- root queries -----------------------------------------------------------------
@@ -140,8 +150,17 @@ def _nodes(context, source, args, info):
     return [context.store.node(value) for value in args["ids"]]
 
 
-@computed("QueryRoot", "product", "productVariant", "inventoryItem", "inventoryLevel", "order",
-          "fulfillmentOrder", "customer", "bulkOperation")
+@computed(
+    "QueryRoot",
+    "product",
+    "productVariant",
+    "inventoryItem",
+    "inventoryLevel",
+    "order",
+    "fulfillmentOrder",
+    "customer",
+    "bulkOperation",
+)
 def _by_id(context, source, args, info):
     record = context.store.node(args["id"])
     wanted = info.return_type.name if hasattr(info.return_type, "name") else None
@@ -157,19 +176,29 @@ def _location(context, source, args, info):
 @computed("QueryRoot", "products")
 def _products(context, source, args, info):
     store = context.store
-    fields = dict(_common_filters(), title=lambda r: r.get("title"), handle=lambda r: r.get("handle"),
-                  status=lambda r: r.get("status"), vendor=lambda r: r.get("vendor"),
-                  product_type=lambda r: r.get("productType"), tag=lambda r: r.get("tags"),
-                  sku=lambda r: [store.variants[v].get("sku") for v in r["_variant_ids"]],
-                  barcode=lambda r: [store.variants[v].get("barcode") for v in r["_variant_ids"]])
+    fields = dict(
+        _common_filters(),
+        title=lambda r: r.get("title"),
+        handle=lambda r: r.get("handle"),
+        status=lambda r: r.get("status"),
+        vendor=lambda r: r.get("vendor"),
+        product_type=lambda r: r.get("productType"),
+        tag=lambda r: r.get("tags"),
+        sku=lambda r: [store.variants[v].get("sku") for v in r["_variant_ids"]],
+        barcode=lambda r: [store.variants[v].get("barcode") for v in r["_variant_ids"]],
+    )
     records = _search(store.products.values(), args, fields, [lambda r: r.get("title")])
     return _sorted(records, args, dict(_BY_ID, TITLE=lambda r: r["title"].lower(), **_STAMPS))
 
 
 @computed("QueryRoot", "productVariants")
 def _product_variants(context, source, args, info):
-    fields = dict(_common_filters(), sku=lambda r: r.get("sku"), barcode=lambda r: r.get("barcode"),
-                  product_id=lambda r: gid_number(r["_product_id"]))
+    fields = dict(
+        _common_filters(),
+        sku=lambda r: r.get("sku"),
+        barcode=lambda r: r.get("barcode"),
+        product_id=lambda r: gid_number(r["_product_id"]),
+    )
     records = _search(context.store.variants.values(), args, fields, [lambda r: r.get("sku"), lambda r: r.get("title")])
     return _sorted(records, args, dict(_BY_ID, SKU=lambda r: r.get("sku") or "", **_STAMPS))
 
@@ -190,37 +219,67 @@ def _locations(context, source, args, info):
 def _order_filters(store):
     def status(record):
         return "cancelled" if record["cancelledAt"] else ("closed" if record["closed"] else "open")
-    return dict(_common_filters(), name=lambda r: r["name"], email=lambda r: r.get("email"), status=status,
-                financial_status=lambda r: r["displayFinancialStatus"].lower(),
-                fulfillment_status=lambda r: r["displayFulfillmentStatus"].lower(),
-                customer_id=lambda r: gid_number(r["_customer_id"]) if r["_customer_id"] else None,
-                processed_at=lambda r: r["processedAt"])
+
+    return dict(
+        _common_filters(),
+        name=lambda r: r["name"],
+        email=lambda r: r.get("email"),
+        status=status,
+        financial_status=lambda r: r["displayFinancialStatus"].lower(),
+        fulfillment_status=lambda r: r["displayFulfillmentStatus"].lower(),
+        customer_id=lambda r: gid_number(r["_customer_id"]) if r["_customer_id"] else None,
+        processed_at=lambda r: r["processedAt"],
+    )
 
 
 @computed("QueryRoot", "orders")
 def _orders(context, source, args, info):
-    records = _search(context.store.orders.values(), args, _order_filters(context.store),
-                      [lambda r: r["name"], lambda r: r.get("email")])
-    return _sorted(records, args, dict(_BY_ID, PROCESSED_AT=lambda r: (r["processedAt"], gid_number(r["id"])),
-                                       ORDER_NUMBER=lambda r: r["number"], **_STAMPS))
+    records = _search(
+        context.store.orders.values(),
+        args,
+        _order_filters(context.store),
+        [lambda r: r["name"], lambda r: r.get("email")],
+    )
+    return _sorted(
+        records,
+        args,
+        dict(
+            _BY_ID,
+            PROCESSED_AT=lambda r: (r["processedAt"], gid_number(r["id"])),
+            ORDER_NUMBER=lambda r: r["number"],
+            **_STAMPS,
+        ),
+    )
 
 
 @computed("QueryRoot", "fulfillmentOrders")
 def _fulfillment_orders(context, source, args, info):
-    records = [r for r in context.store.fulfillment_orders.values()
-               if args.get("includeClosed") or r["status"] not in ("CLOSED", "CANCELLED")]
-    fields = dict(_common_filters(), status=lambda r: r["status"].lower(),
-                  assigned_location_id=lambda r: gid_number(r["_location_id"]))
+    records = [
+        r
+        for r in context.store.fulfillment_orders.values()
+        if args.get("includeClosed") or r["status"] not in ("CLOSED", "CANCELLED")
+    ]
+    fields = dict(
+        _common_filters(),
+        status=lambda r: r["status"].lower(),
+        assigned_location_id=lambda r: gid_number(r["_location_id"]),
+    )
     return _sorted(_search(records, args, fields, []), args, _BY_ID)
 
 
 @computed("QueryRoot", "customers")
 def _customers(context, source, args, info):
-    fields = dict(_common_filters(), email=lambda r: r.get("email"), phone=lambda r: r.get("phone"),
-                  first_name=lambda r: r.get("firstName"), last_name=lambda r: r.get("lastName"),
-                  tag=lambda r: r.get("tags"))
-    records = _search(context.store.customers.values(), args, fields,
-                      [lambda r: r.get("displayName"), lambda r: r.get("email")])
+    fields = dict(
+        _common_filters(),
+        email=lambda r: r.get("email"),
+        phone=lambda r: r.get("phone"),
+        first_name=lambda r: r.get("firstName"),
+        last_name=lambda r: r.get("lastName"),
+        tag=lambda r: r.get("tags"),
+    )
+    records = _search(
+        context.store.customers.values(), args, fields, [lambda r: r.get("displayName"), lambda r: r.get("email")]
+    )
     return _sorted(records, args, dict(_BY_ID, NAME=lambda r: r.get("displayName") or "", **_STAMPS))
 
 
@@ -247,13 +306,30 @@ def _files(context, source, args, info):
 @computed("QueryRoot", "shop")
 def _shop(context, source, args, info):
     sandbox = context.sandbox
-    return {"__typename": "Shop", "id": "gid://shopify/Shop/1", "name": "Sandbox Shop",
-            "myshopifyDomain": sandbox.shop_domain, "email": "owner@example.com",
-            "contactEmail": "owner@example.com", "currencyCode": "EUR", "ianaTimezone": "Europe/Paris",
-            "createdAt": "2024-01-01T00:00:00Z", "url": "https://" + sandbox.shop_domain,
-            "plan": {"displayName": "Basic", "partnerDevelopment": False, "shopifyPlus": False, "publicDisplayName": "Basic"},
-            "primaryDomain": {"id": "gid://shopify/Domain/1", "host": sandbox.shop_domain,
-                              "url": "https://" + sandbox.shop_domain, "sslEnabled": True}}
+    return {
+        "__typename": "Shop",
+        "id": "gid://shopify/Shop/1",
+        "name": "Sandbox Shop",
+        "myshopifyDomain": sandbox.shop_domain,
+        "email": "owner@example.com",
+        "contactEmail": "owner@example.com",
+        "currencyCode": "EUR",
+        "ianaTimezone": "Europe/Paris",
+        "createdAt": "2024-01-01T00:00:00Z",
+        "url": "https://" + sandbox.shop_domain,
+        "plan": {
+            "displayName": "Basic",
+            "partnerDevelopment": False,
+            "shopifyPlus": False,
+            "publicDisplayName": "Basic",
+        },
+        "primaryDomain": {
+            "id": "gid://shopify/Domain/1",
+            "host": sandbox.shop_domain,
+            "url": "https://" + sandbox.shop_domain,
+            "sslEnabled": True,
+        },
+    }
 
 
 # -- links between records -------------------------------------------------------
@@ -319,14 +395,20 @@ def _seo(context, source, args, info):
 
 @computed("Product", "onlineStoreUrl")
 def _online_store_url(context, source, args, info):
-    return "https://%s/products/%s" % (context.sandbox.shop_domain, source["handle"]) if source["status"] == "ACTIVE" else None
+    return (
+        "https://%s/products/%s" % (context.sandbox.shop_domain, source["handle"])
+        if source["status"] == "ACTIVE"
+        else None
+    )
 
 
 @computed("Product", "priceRangeV2")
 def _price_range(context, source, args, info):
     prices = [float(context.store.variants[v]["price"]) for v in source["_variant_ids"]] or [0.0]
-    return {"minVariantPrice": {"amount": "%.2f" % min(prices), "currencyCode": "EUR"},
-            "maxVariantPrice": {"amount": "%.2f" % max(prices), "currencyCode": "EUR"}}
+    return {
+        "minVariantPrice": {"amount": "%.2f" % min(prices), "currencyCode": "EUR"},
+        "maxVariantPrice": {"amount": "%.2f" % max(prices), "currencyCode": "EUR"},
+    }
 
 
 @computed("ProductVariant", "product")
@@ -393,8 +475,16 @@ def _level_location(context, source, args, info):
 
 @computed("InventoryLevel", "quantities")
 def _level_quantities(context, source, args, info):
-    return [{"id": "%s&name=%s" % (source["id"], name), "name": name, "quantity": source["_quantities"].get(name, 0),
-             "updatedAt": source["updatedAt"]} for name in args["names"] if name in QUANTITY_NAMES]
+    return [
+        {
+            "id": "%s&name=%s" % (source["id"], name),
+            "name": name,
+            "quantity": source["_quantities"].get(name, 0),
+            "updatedAt": source["updatedAt"],
+        }
+        for name in args["names"]
+        if name in QUANTITY_NAMES
+    ]
 
 
 @computed("InventoryAdjustmentGroup", "changes")
@@ -442,8 +532,14 @@ def _order_link(context, source, args, info):
 def _assigned_location(context, source, args, info):
     location = context.store.locations[source["_location_id"]]
     address = location["address"]
-    return {"location": location, "name": location["name"], "address1": address["address1"],
-            "city": address["city"], "countryCode": address["countryCode"], "zip": address["zip"]}
+    return {
+        "location": location,
+        "name": location["name"],
+        "address1": address["address1"],
+        "city": address["city"],
+        "countryCode": address["countryCode"],
+        "zip": address["zip"],
+    }
 
 
 @computed("FulfillmentOrder", "fulfillments")
@@ -504,9 +600,16 @@ def _customer_last_order(context, source, args, info):
 def _customer_email(context, source, args, info):
     if not source.get("email"):
         return None
-    return {"emailAddress": source["email"], "marketingState": "NOT_SUBSCRIBED", "validFormat": True,
-            "marketingOptInLevel": None, "marketingUpdatedAt": None, "marketingUnsubscribeUrl": "https://example.com/u",
-            "openTrackingLevel": "UNKNOWN", "openTrackingUrl": "https://example.com/o"}
+    return {
+        "emailAddress": source["email"],
+        "marketingState": "NOT_SUBSCRIBED",
+        "validFormat": True,
+        "marketingOptInLevel": None,
+        "marketingUpdatedAt": None,
+        "marketingUnsubscribeUrl": "https://example.com/u",
+        "openTrackingLevel": "UNKNOWN",
+        "openTrackingUrl": "https://example.com/o",
+    }
 
 
 @computed("Customer", "addressesV2")
@@ -549,7 +652,7 @@ def _format(error, code=None):
     return formatted
 
 
-def run(sandbox, query, variables=None, operation_name=None, record=None):
+def run(sandbox, query, variables=None, operation_name=None, record=None):  # noqa: PLR0911  one exit per stage
     """One GraphQL request -> response payload (always HTTP 200, like Shopify)."""
     if not isinstance(query, str) or not query.strip():
         return {"errors": [{"message": "No query string was present", "extensions": {"code": "BAD_REQUEST"}}]}
@@ -569,20 +672,40 @@ def run(sandbox, query, variables=None, operation_name=None, record=None):
         record["write"] = operation.operation == OperationType.MUTATION
     requested = calculator.requested()
     if requested > SINGLE_QUERY_MAX:
-        return {"errors": [{"message": "Query cost is %d, which exceeds the single query max cost limit (%d)."
-                            % (requested, SINGLE_QUERY_MAX), "extensions": {"code": "MAX_COST_EXCEEDED",
-                            "cost": requested, "maxCost": SINGLE_QUERY_MAX}}],
-                "extensions": {"cost": sandbox.cost_extension(requested, None)}}
+        return {
+            "errors": [
+                {
+                    "message": "Query cost is %d, which exceeds the single query max cost limit (%d)."
+                    % (requested, SINGLE_QUERY_MAX),
+                    "extensions": {"code": "MAX_COST_EXCEEDED", "cost": requested, "maxCost": SINGLE_QUERY_MAX},
+                }
+            ],
+            "extensions": {"cost": sandbox.cost_extension(requested, None)},
+        }
     oversized = _oversized_input(variables)
     if oversized:
-        return {"errors": [{"message": "The input array size of %d is greater than the maximum allowed of %d."
-                            % (oversized, MAX_INPUT_ARRAY), "extensions": {"code": "MAX_INPUT_SIZE_EXCEEDED"}}]}
+        return {
+            "errors": [
+                {
+                    "message": "The input array size of %d is greater than the maximum allowed of %d."
+                    % (oversized, MAX_INPUT_ARRAY),
+                    "extensions": {"code": "MAX_INPUT_SIZE_EXCEEDED"},
+                }
+            ]
+        }
     with sandbox.lock:
         if not sandbox.bucket.try_reserve(requested):
             return sandbox.throttled_payload(requested)
-        result = execute(schema, document, root_value={}, context_value=Context(sandbox),
-                         variable_values=variables, operation_name=operation_name,
-                         field_resolver=field_resolver, type_resolver=type_resolver)
+        result = execute(
+            schema,
+            document,
+            root_value={},
+            context_value=Context(sandbox),
+            variable_values=variables,
+            operation_name=operation_name,
+            field_resolver=field_resolver,
+            type_resolver=type_resolver,
+        )
         if result.data is None and result.errors and not result.errors[0].path:
             return {"errors": [_format(e, "INVALID_VARIABLE") for e in result.errors]}
         actual = requested if record and record.get("write") else calculator.actual(result.data)
@@ -614,8 +737,14 @@ def run_bulk_query(sandbox, query):
     errors = [e.message for e in validate(schema, document)]
     if errors:
         return None, errors
-    result = execute(schema, document, root_value={}, context_value=Context(sandbox, bulk=True),
-                     field_resolver=field_resolver, type_resolver=type_resolver)
+    result = execute(
+        schema,
+        document,
+        root_value={},
+        context_value=Context(sandbox, bulk=True),
+        field_resolver=field_resolver,
+        type_resolver=type_resolver,
+    )
     if result.errors:
         return None, [e.message for e in result.errors]
     return result.data, []
@@ -632,7 +761,9 @@ def bulk_jsonl(data):
         return [edge.get("node") for edge in connection.get("edges") or []]
 
     def is_connection_value(value):
-        return isinstance(value, dict) and (isinstance(value.get("edges"), list) or isinstance(value.get("nodes"), list))
+        return isinstance(value, dict) and (
+            isinstance(value.get("edges"), list) or isinstance(value.get("nodes"), list)
+        )
 
     def emit(node, parent_id):
         row, children = {}, []

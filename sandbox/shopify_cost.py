@@ -9,6 +9,7 @@ Rules (Shopify "calculated query cost"):
 The requested cost uses first/last; the actual cost uses the number of
 nodes really returned, walking the response data.
 """
+
 import threading
 
 from graphql import get_named_type, is_leaf_type
@@ -93,15 +94,29 @@ class CostCalculator:
             if sub.name.value == "edges":
                 for inner in self._fields(sub.selection_set):
                     if inner.name.value == "node":
-                        total += self._nodes_cost(inner, node_type, value, "edges", measure, field, definition)
+                        total += self._nodes_cost(
+                            inner,
+                            node_type,
+                            value=value,
+                            via="edges",
+                            measure=measure,
+                            page_size=self._page_size(field, definition),
+                        )
             elif sub.name.value == "nodes":
-                total += self._nodes_cost(sub, node_type, value, "nodes", measure, field, definition)
+                total += self._nodes_cost(
+                    sub,
+                    node_type,
+                    value=value,
+                    via="nodes",
+                    measure=measure,
+                    page_size=self._page_size(field, definition),
+                )
         return total
 
-    def _nodes_cost(self, node_field, node_type, value, via, measure, field, definition):
+    def _nodes_cost(self, node_field, node_type, *, value, via, measure, page_size):
         named = get_named_type(node_type)
         if not measure:
-            return self._page_size(field, definition) * (1 + self._selection_cost(node_field.selection_set, named, None, False))
+            return page_size * (1 + self._selection_cost(node_field.selection_set, named, None, False))
         key = node_field.alias.value if node_field.alias else node_field.name.value
         items = (value or {}).get(via) or []
         if via == "edges":

@@ -4,6 +4,7 @@ The introspection file is reference data outside the repository; the path
 is relative to the project root and can be overridden with
 SYNC_SHOPIFY_SCHEMA.
 """
+
 import gzip
 import json
 import os
@@ -16,7 +17,7 @@ _PROJECT_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 DEFAULT_SCHEMA_PATH = os.path.join(_PROJECT_ROOT, "..", "shared", "contracts", "shopify", "admin_2026-04.json.gz")
 
 _lock = threading.Lock()
-_schema = None
+_cache = {}
 
 
 def schema_path():
@@ -25,12 +26,11 @@ def schema_path():
 
 def get_schema():
     """Build the client schema on first use; later calls reuse it."""
-    global _schema
     with _lock:
-        if _schema is None:
+        if "schema" not in _cache:
             with gzip.open(schema_path()) as handle:
-                _schema = build_client_schema(json.load(handle)["data"])
-        return _schema
+                _cache["schema"] = build_client_schema(json.load(handle)["data"])
+        return _cache["schema"]
 
 
 def validate_document(document):

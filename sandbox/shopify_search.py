@@ -5,6 +5,7 @@ quoted values, `-field:value` negation, `AND` (implicit) and bare words
 (matched against the resource's text fields). `OR` and parentheses are not
 supported; unknown fields are ignored, as Shopify does (it only warns).
 """
+
 import re
 
 _TOKEN = re.compile(r'(-?)([\w.]+):(>=|<=|>|<)?("[^"]*"|\'[^\']*\'|\S+)|("[^"]*"|\S+)')
@@ -38,8 +39,12 @@ def _compare(actual, op, wanted):
         if isinstance(wanted_value, str) and wanted_value.endswith("*"):
             return str(actual_value).startswith(wanted_value[:-1])
         return actual_value == wanted_value
-    return {">": actual_value > wanted_value, ">=": actual_value >= wanted_value,
-            "<": actual_value < wanted_value, "<=": actual_value <= wanted_value}[op]
+    return {
+        ">": actual_value > wanted_value,
+        ">=": actual_value >= wanted_value,
+        "<": actual_value < wanted_value,
+        "<=": actual_value <= wanted_value,
+    }[op]
 
 
 def matches(record, terms, fields, text_fields):

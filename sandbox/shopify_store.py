@@ -4,18 +4,39 @@ Records are plain dicts shaped like the GraphQL types (the default resolver
 reads their keys); keys starting with `_` are private links between records.
 Every change goes through a method here so webhooks fire in one place.
 """
+
 import datetime
 import itertools
 
 GID = "gid://shopify/%s/%d"
 CURRENCY = "EUR"
 TAX_RATE = 0.2
-QUANTITY_NAMES = ("available", "on_hand", "committed", "incoming", "reserved", "damaged",
-                  "safety_stock", "quality_control")
+QUANTITY_NAMES = (
+    "available",
+    "on_hand",
+    "committed",
+    "incoming",
+    "reserved",
+    "damaged",
+    "safety_stock",
+    "quality_control",
+)
 
 _ADJECTIVES = ["Classic", "Organic", "Vintage", "Urban", "Alpine", "Coastal", "Everyday", "Premium", "Nordic", "Sunny"]
-_NOUNS = ["T-Shirt", "Hoodie", "Mug", "Backpack", "Sneaker", "Cap", "Scarf", "Notebook", "Water Bottle", "Candle",
-          "Sweater", "Tote Bag"]
+_NOUNS = [
+    "T-Shirt",
+    "Hoodie",
+    "Mug",
+    "Backpack",
+    "Sneaker",
+    "Cap",
+    "Scarf",
+    "Notebook",
+    "Water Bottle",
+    "Candle",
+    "Sweater",
+    "Tote Bag",
+]
 _VENDORS = ["Acme", "Northwind", "Globex", "Initech", "Umbrella"]
 _FIRST = ["Alice", "Bruno", "Chloe", "David", "Emma", "Farid", "Giulia", "Hugo", "Ines", "Jonas", "Karim", "Lea"]
 _LAST = ["Martin", "Bernard", "Dubois", "Rossi", "Schmidt", "Garcia", "Peeters", "Novak", "Jansen", "Moreau"]
@@ -88,9 +109,19 @@ class ShopifyStore:
 
     def node(self, global_id):
         """Any record by GID (for `node`/`nodes` and the lookups below)."""
-        for table in (self.products, self.variants, self.inventory_items, self.locations, self.customers,
-                      self.orders, self.fulfillment_orders, self.fulfillments, self.media,
-                      self.bulk_operations, self.webhook_subscriptions):
+        for table in (
+            self.products,
+            self.variants,
+            self.inventory_items,
+            self.locations,
+            self.customers,
+            self.orders,
+            self.fulfillment_orders,
+            self.fulfillments,
+            self.media,
+            self.bulk_operations,
+            self.webhook_subscriptions,
+        ):
             if global_id in table:
                 return table[global_id]
         for level in self.levels.values():
@@ -100,15 +131,22 @@ class ShopifyStore:
 
     # -- seed data ----------------------------------------------------------
     def seed(self, rng, products=200, customers=40):
-        for index, (name, city) in enumerate([("Main Warehouse", _CITIES[0]), ("Lyon Store", _CITIES[1]),
-                                               ("Brussels Depot", _CITIES[2])]):
+        for index, (name, city) in enumerate(
+            [("Main Warehouse", _CITIES[0]), ("Lyon Store", _CITIES[1]), ("Brussels Depot", _CITIES[2])]
+        ):
             self.add_location(name, city, primary=index == 0)
         for _ in range(customers):
             first, last = rng.choice(_FIRST), rng.choice(_LAST)
             number = len(self.customers) + 1
-            self.upsert_customer({"firstName": first, "lastName": last,
-                                  "email": "%s.%s.%d@example.com" % (first.lower(), last.lower(), number),
-                                  "phone": "+3361234%04d" % number}, fire=False)
+            self.upsert_customer(
+                {
+                    "firstName": first,
+                    "lastName": last,
+                    "email": "%s.%s.%d@example.com" % (first.lower(), last.lower(), number),
+                    "phone": "+3361234%04d" % number,
+                },
+                fire=False,
+            )
         for number in range(products):
             self.create_product(self._seed_product_input(rng, number), fire=False)
 
@@ -122,35 +160,66 @@ class ShopifyStore:
         else:
             sizes = ["S", "M", "L"] if shape < 0.8 else ["S", "M", "L", "XL"]
             colors = rng.sample(["Red", "Blue", "Black", "White", "Green"], 2)
-            options = [{"name": "Size", "values": [{"name": s} for s in sizes]},
-                       {"name": "Color", "values": [{"name": c} for c in colors]}]
+            options = [
+                {"name": "Size", "values": [{"name": s} for s in sizes]},
+                {"name": "Color", "values": [{"name": c} for c in colors]},
+            ]
             combos = [[("Size", s), ("Color", c)] for s in sizes for c in colors]
         base_price = rng.choice([9.9, 14.5, 19.9, 24.0, 39.9, 59.0])
         variants = []
         for index, combo in enumerate(combos):
-            variants.append({
-                "optionValues": [{"optionName": o, "name": v} for o, v in combo],
-                "price": "%.2f" % base_price,
-                "sku": "SKU-%04d-%02d" % (number + 1, index + 1),
-                "barcode": "40%011d" % ((number + 1) * 100 + index),
-                "inventoryQuantities": [{"locationId": loc, "name": "available",
-                                         "quantity": rng.randint(0, 40)} for loc in locations],
-            })
-        return {"title": title, "vendor": rng.choice(_VENDORS), "productType": title.split(" ")[1],
-                "status": "ACTIVE", "tags": ["seed"], "productOptions": options, "variants": variants,
-                "descriptionHtml": "<p>%s</p>" % title}
+            variants.append(
+                {
+                    "optionValues": [{"optionName": o, "name": v} for o, v in combo],
+                    "price": "%.2f" % base_price,
+                    "sku": "SKU-%04d-%02d" % (number + 1, index + 1),
+                    "barcode": "40%011d" % ((number + 1) * 100 + index),
+                    "inventoryQuantities": [
+                        {"locationId": loc, "name": "available", "quantity": rng.randint(0, 40)} for loc in locations
+                    ],
+                }
+            )
+        return {
+            "title": title,
+            "vendor": rng.choice(_VENDORS),
+            "productType": title.split(" ")[1],
+            "status": "ACTIVE",
+            "tags": ["seed"],
+            "productOptions": options,
+            "variants": variants,
+            "descriptionHtml": "<p>%s</p>" % title,
+        }
 
     # -- locations ------------------------------------------------------------
     def add_location(self, name, city=("Paris", "FR", "75002"), primary=False):
         location_id = self.new_gid("Location", 71)
         self.locations[location_id] = {
-            "__typename": "Location", "id": location_id, "name": name, "isActive": True, "isPrimary": primary,
-            "fulfillsOnlineOrders": True, "shipsInventory": True, "hasActiveInventory": True,
-            "isFulfillmentService": False, "activatable": True, "deactivatable": not primary, "deletable": False,
-            "addressVerified": True, "hasUnfulfilledOrders": False, "createdAt": self.now(), "updatedAt": self.now(),
+            "__typename": "Location",
+            "id": location_id,
+            "name": name,
+            "isActive": True,
+            "isPrimary": primary,
+            "fulfillsOnlineOrders": True,
+            "shipsInventory": True,
+            "hasActiveInventory": True,
+            "isFulfillmentService": False,
+            "activatable": True,
+            "deactivatable": not primary,
+            "deletable": False,
+            "addressVerified": True,
+            "hasUnfulfilledOrders": False,
+            "createdAt": self.now(),
+            "updatedAt": self.now(),
             "suggestedAddresses": [],
-            "address": {"address1": "1 Rue de la Paix", "city": city[0], "countryCode": city[1], "country": city[1],
-                        "zip": city[2], "formatted": [city[0]], "coordinatesValidated": True},
+            "address": {
+                "address1": "1 Rue de la Paix",
+                "city": city[0],
+                "countryCode": city[1],
+                "country": city[1],
+                "zip": city[2],
+                "formatted": [city[0]],
+                "coordinatesValidated": True,
+            },
         }
         return self.locations[location_id]
 
@@ -158,10 +227,25 @@ class ShopifyStore:
     def create_product(self, data, fire=True):
         product_id = self.new_gid("Product")
         now = self.now()
-        product = {"__typename": "Product", "id": product_id, "createdAt": now, "updatedAt": now,
-                   "publishedAt": now, "options": [], "_variant_ids": [], "_media_ids": [], "tags": [],
-                   "status": "ACTIVE", "vendor": "", "productType": "", "descriptionHtml": "",
-                   "templateSuffix": None, "isGiftCard": False, "requiresSellingPlan": False, "tracksInventory": True}
+        product = {
+            "__typename": "Product",
+            "id": product_id,
+            "createdAt": now,
+            "updatedAt": now,
+            "publishedAt": now,
+            "options": [],
+            "_variant_ids": [],
+            "_media_ids": [],
+            "tags": [],
+            "status": "ACTIVE",
+            "vendor": "",
+            "productType": "",
+            "descriptionHtml": "",
+            "templateSuffix": None,
+            "isGiftCard": False,
+            "requiresSellingPlan": False,
+            "tracksInventory": True,
+        }
         self.products[product_id] = product
         self.apply_product(product, data)
         if fire:
@@ -183,8 +267,9 @@ class ShopifyStore:
         if data.get("handle") or "handle" not in product:
             product["handle"] = data.get("handle") or self._unique_handle(handleize(product.get("title", "product")))
         if data.get("productOptions") is not None:
-            product["options"] = [self._option(product, position, option)
-                                  for position, option in enumerate(data["productOptions"], 1)]
+            product["options"] = [
+                self._option(product, position, option) for position, option in enumerate(data["productOptions"], 1)
+            ]
         if data.get("variants") is not None:
             self._replace_variants(product, data["variants"])
 
@@ -200,11 +285,24 @@ class ShopifyStore:
         existing = {o["name"]: o for o in product.get("options", [])}.get(option["name"])
         option_id = existing["id"] if existing else self.new_gid("ProductOption")
         known = {v["name"]: v["id"] for v in existing["optionValues"]} if existing else {}
-        values = [{"id": known.get(v["name"]) or self.new_gid("ProductOptionValue"), "name": v["name"],
-                   "hasVariants": True, "linkedMetafieldValue": None, "swatch": None}
-                  for v in option.get("values") or []]
-        return {"id": option_id, "name": option["name"], "position": position,
-                "values": [v["name"] for v in values], "optionValues": values, "linkedMetafield": None}
+        values = [
+            {
+                "id": known.get(v["name"]) or self.new_gid("ProductOptionValue"),
+                "name": v["name"],
+                "hasVariants": True,
+                "linkedMetafieldValue": None,
+                "swatch": None,
+            }
+            for v in option.get("values") or []
+        ]
+        return {
+            "id": option_id,
+            "name": option["name"],
+            "position": position,
+            "values": [v["name"] for v in values],
+            "optionValues": values,
+            "linkedMetafield": None,
+        }
 
     def _replace_variants(self, product, variants_input):
         keep = []
@@ -224,17 +322,40 @@ class ShopifyStore:
         item_id = self.new_gid("InventoryItem")
         now = self.now()
         self.inventory_items[item_id] = {
-            "__typename": "InventoryItem", "id": item_id, "tracked": True, "requiresShipping": True,
-            "createdAt": now, "updatedAt": now, "sku": None, "duplicateSkuCount": 0,
-            "harmonizedSystemCode": None, "countryCodeOfOrigin": None, "_variant_id": variant_id,
+            "__typename": "InventoryItem",
+            "id": item_id,
+            "tracked": True,
+            "requiresShipping": True,
+            "createdAt": now,
+            "updatedAt": now,
+            "sku": None,
+            "duplicateSkuCount": 0,
+            "harmonizedSystemCode": None,
+            "countryCodeOfOrigin": None,
+            "_variant_id": variant_id,
             "measurement": {"weight": {"unit": "KILOGRAMS", "value": 0.5}},
-            "trackedEditable": {"locked": False, "reason": None}, "unitCost": None,
+            "trackedEditable": {"locked": False, "reason": None},
+            "unitCost": None,
         }
-        variant = {"__typename": "ProductVariant", "id": variant_id, "_product_id": product["id"],
-                   "_inventory_item_id": item_id, "createdAt": now, "updatedAt": now, "taxable": True,
-                   "inventoryPolicy": "DENY", "availableForSale": True, "compareAtPrice": None, "barcode": None,
-                   "sku": None, "price": "0.00", "requiresComponents": False, "showUnitPrice": False,
-                   "taxCode": None, "sellableOnlineQuantity": 0}
+        variant = {
+            "__typename": "ProductVariant",
+            "id": variant_id,
+            "_product_id": product["id"],
+            "_inventory_item_id": item_id,
+            "createdAt": now,
+            "updatedAt": now,
+            "taxable": True,
+            "inventoryPolicy": "DENY",
+            "availableForSale": True,
+            "compareAtPrice": None,
+            "barcode": None,
+            "sku": None,
+            "price": "0.00",
+            "requiresComponents": False,
+            "showUnitPrice": False,
+            "taxCode": None,
+            "sellableOnlineQuantity": 0,
+        }
         self.variants[variant_id] = variant
         return variant
 
@@ -268,10 +389,13 @@ class ShopifyStore:
         variant["updatedAt"] = item["updatedAt"] = self.now()
 
     def _selected_option(self, product, value):
-        option = next((o for o in product["options"] if o["name"] == value.get("optionName")
-                       or o["id"] == value.get("optionId")), None)
-        option_value = next((v for v in option["optionValues"] if v["name"] == value.get("name")
-                             or v["id"] == value.get("id")), None)
+        option = next(
+            (o for o in product["options"] if o["name"] == value.get("optionName") or o["id"] == value.get("optionId")),
+            None,
+        )
+        option_value = next(
+            (v for v in option["optionValues"] if v["name"] == value.get("name") or v["id"] == value.get("id")), None
+        )
         return {"name": option["name"], "value": option_value["name"], "optionValue": option_value}
 
     # -- inventory --------------------------------------------------------------
@@ -281,9 +405,15 @@ class ShopifyStore:
             now = self.now()
             self.levels[key] = {
                 "__typename": "InventoryLevel",
-                "id": "gid://shopify/InventoryLevel/%d?inventory_item_id=%d" % (gid_number(location_id) * 1000 + len(self.levels) + 1, gid_number(item_id)),
-                "isActive": True, "canDeactivate": True, "deactivationAlert": None, "createdAt": now,
-                "updatedAt": now, "_item_id": item_id, "_location_id": location_id,
+                "id": "gid://shopify/InventoryLevel/%d?inventory_item_id=%d"
+                % (gid_number(location_id) * 1000 + len(self.levels) + 1, gid_number(item_id)),
+                "isActive": True,
+                "canDeactivate": True,
+                "deactivationAlert": None,
+                "createdAt": now,
+                "updatedAt": now,
+                "_item_id": item_id,
+                "_location_id": location_id,
                 "_quantities": dict.fromkeys(QUANTITY_NAMES, 0),
             }
         return self.levels[key]
@@ -306,19 +436,35 @@ class ShopifyStore:
             level = self.levels[(entry["inventoryItemId"], entry["locationId"])]
             delta = self._set_quantity(level, name, entry["quantity"])
             for quantity_name in (name, "on_hand" if name == "available" else "available"):
-                changes.append({"name": quantity_name, "delta": delta,
-                                "quantityAfterChange": level["_quantities"][quantity_name],
-                                "ledgerDocumentUri": None, "_item_id": level["_item_id"],
-                                "_location_id": level["_location_id"]})
+                changes.append(
+                    {
+                        "name": quantity_name,
+                        "delta": delta,
+                        "quantityAfterChange": level["_quantities"][quantity_name],
+                        "ledgerDocumentUri": None,
+                        "_item_id": level["_item_id"],
+                        "_location_id": level["_location_id"],
+                    }
+                )
             self.emit("inventory_levels/update", level)
-        group = {"id": group_id, "createdAt": self.now(), "reason": reason,
-                 "referenceDocumentUri": reference, "changes": changes, "app": None, "staffMember": None}
+        group = {
+            "id": group_id,
+            "createdAt": self.now(),
+            "reason": reason,
+            "referenceDocumentUri": reference,
+            "changes": changes,
+            "app": None,
+            "staffMember": None,
+        }
         self.adjustment_groups[group_id] = group
         return group
 
     def available(self, item_id, location_id=None):
-        return sum(level["_quantities"]["available"] for (item, loc), level in self.levels.items()
-                   if item == item_id and (location_id is None or loc == location_id))
+        return sum(
+            level["_quantities"]["available"]
+            for (item, loc), level in self.levels.items()
+            if item == item_id and (location_id is None or loc == location_id)
+        )
 
     # -- customers ---------------------------------------------------------------
     def upsert_customer(self, data, customer=None, fire=True):
@@ -326,13 +472,31 @@ class ShopifyStore:
         created = customer is None
         if created:
             customer_id = self.new_gid("Customer")
-            customer = {"__typename": "Customer", "id": customer_id, "createdAt": now, "state": "ENABLED",
-                        "tags": [], "note": None, "locale": "en", "taxExempt": False, "taxExemptions": [],
-                        "verifiedEmail": True, "validEmailAddress": True, "dataSaleOptOut": False,
-                        "canDelete": True, "addresses": [], "defaultAddress": None, "phone": None,
-                        "email": None, "firstName": None, "lastName": None, "hasTimelineComment": False,
-                        "lifetimeDuration": "now", "productSubscriberStatus": "NEVER_SUBSCRIBED",
-                        "multipassIdentifier": None}
+            customer = {
+                "__typename": "Customer",
+                "id": customer_id,
+                "createdAt": now,
+                "state": "ENABLED",
+                "tags": [],
+                "note": None,
+                "locale": "en",
+                "taxExempt": False,
+                "taxExemptions": [],
+                "verifiedEmail": True,
+                "validEmailAddress": True,
+                "dataSaleOptOut": False,
+                "canDelete": True,
+                "addresses": [],
+                "defaultAddress": None,
+                "phone": None,
+                "email": None,
+                "firstName": None,
+                "lastName": None,
+                "hasTimelineComment": False,
+                "lifetimeDuration": "now",
+                "productSubscriberStatus": "NEVER_SUBSCRIBED",
+                "multipassIdentifier": None,
+            }
             self.customers[customer_id] = customer
         for key in ("firstName", "lastName", "email", "phone", "note", "tags", "locale", "taxExempt"):
             if key in data:
@@ -340,8 +504,9 @@ class ShopifyStore:
         if data.get("addresses") is not None:
             customer["addresses"] = [dict(a, id=self.new_gid("MailingAddress")) for a in data["addresses"]]
             customer["defaultAddress"] = customer["addresses"][0] if customer["addresses"] else None
-        customer["displayName"] = " ".join(p for p in (customer["firstName"], customer["lastName"]) if p) \
-            or customer["email"] or ""
+        customer["displayName"] = (
+            " ".join(p for p in (customer["firstName"], customer["lastName"]) if p) or customer["email"] or ""
+        )
         customer["updatedAt"] = now
         if fire:
             self.emit("customers/create" if created else "customers/update", customer)
@@ -368,28 +533,70 @@ class ShopifyStore:
         total = round(subtotal + shipping + tax, 2)
         address = self._address(customer)
         order = {
-            "__typename": "Order", "id": order_id, "name": "#%d" % number, "number": number - 1000,
+            "__typename": "Order",
+            "id": order_id,
+            "name": "#%d" % number,
+            "number": number - 1000,
             "email": customer["email"] if customer else "guest%d@example.com" % number,
             "phone": customer.get("phone") if customer else None,
-            "createdAt": now, "updatedAt": now, "processedAt": now, "cancelledAt": None, "cancelReason": None,
-            "closed": False, "closedAt": None, "confirmed": True, "test": False, "taxesIncluded": False,
-            "taxExempt": False, "currencyCode": CURRENCY, "presentmentCurrencyCode": CURRENCY,
-            "displayFinancialStatus": "PAID", "displayFulfillmentStatus": "UNFULFILLED",
-            "discountCode": discount_code, "discountCodes": [discount_code] if discount_code else [],
-            "tags": [], "note": None, "sourceName": "web", "customAttributes": [],
-            "subtotalPriceSet": bag(subtotal), "currentSubtotalPriceSet": bag(subtotal),
-            "totalDiscountsSet": bag(discounts), "currentTotalDiscountsSet": bag(discounts),
-            "totalShippingPriceSet": bag(shipping), "currentShippingPriceSet": bag(shipping),
-            "totalTaxSet": bag(tax), "currentTotalTaxSet": bag(tax),
-            "totalPriceSet": bag(total), "currentTotalPriceSet": bag(total), "originalTotalPriceSet": bag(total),
-            "totalRefundedSet": bag(0), "totalReceivedSet": bag(total), "totalOutstandingSet": bag(0),
+            "createdAt": now,
+            "updatedAt": now,
+            "processedAt": now,
+            "cancelledAt": None,
+            "cancelReason": None,
+            "closed": False,
+            "closedAt": None,
+            "confirmed": True,
+            "test": False,
+            "taxesIncluded": False,
+            "taxExempt": False,
+            "currencyCode": CURRENCY,
+            "presentmentCurrencyCode": CURRENCY,
+            "displayFinancialStatus": "PAID",
+            "displayFulfillmentStatus": "UNFULFILLED",
+            "discountCode": discount_code,
+            "discountCodes": [discount_code] if discount_code else [],
+            "tags": [],
+            "note": None,
+            "sourceName": "web",
+            "customAttributes": [],
+            "subtotalPriceSet": bag(subtotal),
+            "currentSubtotalPriceSet": bag(subtotal),
+            "totalDiscountsSet": bag(discounts),
+            "currentTotalDiscountsSet": bag(discounts),
+            "totalShippingPriceSet": bag(shipping),
+            "currentShippingPriceSet": bag(shipping),
+            "totalTaxSet": bag(tax),
+            "currentTotalTaxSet": bag(tax),
+            "totalPriceSet": bag(total),
+            "currentTotalPriceSet": bag(total),
+            "originalTotalPriceSet": bag(total),
+            "totalRefundedSet": bag(0),
+            "totalReceivedSet": bag(total),
+            "totalOutstandingSet": bag(0),
             "netPaymentSet": bag(total),
-            "taxLines": [{"title": "VAT", "rate": TAX_RATE, "ratePercentage": TAX_RATE * 100,
-                          "priceSet": bag(tax), "channelLiable": False}],
-            "shippingLine": {"title": "Standard", "code": "STANDARD", "source": "shopify",
-                             "originalPriceSet": bag(shipping), "discountedPriceSet": bag(shipping)},
-            "shippingAddress": address, "billingAddress": address,
-            "lineItems": line_items, "refunds": [], "fulfillments": [], "_customer_id": customer and customer["id"],
+            "taxLines": [
+                {
+                    "title": "VAT",
+                    "rate": TAX_RATE,
+                    "ratePercentage": TAX_RATE * 100,
+                    "priceSet": bag(tax),
+                    "channelLiable": False,
+                }
+            ],
+            "shippingLine": {
+                "title": "Standard",
+                "code": "STANDARD",
+                "source": "shopify",
+                "originalPriceSet": bag(shipping),
+                "discountedPriceSet": bag(shipping),
+            },
+            "shippingAddress": address,
+            "billingAddress": address,
+            "lineItems": line_items,
+            "refunds": [],
+            "fulfillments": [],
+            "_customer_id": customer and customer["id"],
             "_fulfillment_order_ids": [],
         }
         order["shippingLines"] = [order["shippingLine"]]
@@ -403,10 +610,21 @@ class ShopifyStore:
         city = _CITIES[len(self.orders) % len(_CITIES)]
         first = customer.get("firstName") if customer else "Guest"
         last = customer.get("lastName") if customer else "Buyer"
-        return {"firstName": first, "lastName": last, "name": "%s %s" % (first, last), "address1": "12 Main Street",
-                "city": city[0], "zip": city[2], "countryCodeV2": city[1], "country": city[1],
-                "phone": customer.get("phone") if customer else None, "company": None, "address2": None,
-                "province": None, "provinceCode": None}
+        return {
+            "firstName": first,
+            "lastName": last,
+            "name": "%s %s" % (first, last),
+            "address1": "12 Main Street",
+            "city": city[0],
+            "zip": city[2],
+            "countryCodeV2": city[1],
+            "country": city[1],
+            "phone": customer.get("phone") if customer else None,
+            "company": None,
+            "address2": None,
+            "province": None,
+            "provinceCode": None,
+        }
 
     def _line_item(self, variant, quantity, discount_rate):
         product = self.products[variant["_product_id"]]
@@ -414,22 +632,48 @@ class ShopifyStore:
         discount = round(price * quantity * discount_rate, 2)
         total = round(price * quantity, 2)
         return {
-            "__typename": "LineItem", "id": self.new_gid("LineItem"), "title": product["title"],
-            "name": "%s - %s" % (product["title"], variant.get("title")), "variantTitle": variant.get("title"),
-            "sku": variant.get("sku"), "vendor": product.get("vendor"), "quantity": quantity,
-            "currentQuantity": quantity, "fulfillableQuantity": quantity, "refundableQuantity": quantity,
-            "unfulfilledQuantity": quantity, "nonFulfillableQuantity": 0, "requiresShipping": True,
-            "taxable": True, "isGiftCard": False, "merchantEditable": True, "restockable": True,
-            "canRestock": True, "fulfillmentStatus": "unfulfilled", "customAttributes": [], "duties": [],
-            "originalUnitPriceSet": bag(price), "discountedUnitPriceSet": bag(price - discount / quantity),
+            "__typename": "LineItem",
+            "id": self.new_gid("LineItem"),
+            "title": product["title"],
+            "name": "%s - %s" % (product["title"], variant.get("title")),
+            "variantTitle": variant.get("title"),
+            "sku": variant.get("sku"),
+            "vendor": product.get("vendor"),
+            "quantity": quantity,
+            "currentQuantity": quantity,
+            "fulfillableQuantity": quantity,
+            "refundableQuantity": quantity,
+            "unfulfilledQuantity": quantity,
+            "nonFulfillableQuantity": 0,
+            "requiresShipping": True,
+            "taxable": True,
+            "isGiftCard": False,
+            "merchantEditable": True,
+            "restockable": True,
+            "canRestock": True,
+            "fulfillmentStatus": "unfulfilled",
+            "customAttributes": [],
+            "duties": [],
+            "originalUnitPriceSet": bag(price),
+            "discountedUnitPriceSet": bag(price - discount / quantity),
             "discountedUnitPriceAfterAllDiscountsSet": bag(price - discount / quantity),
-            "originalTotalSet": bag(total), "discountedTotalSet": bag(total - discount),
-            "totalDiscountSet": bag(discount), "unfulfilledDiscountedTotalSet": bag(total - discount),
+            "originalTotalSet": bag(total),
+            "discountedTotalSet": bag(total - discount),
+            "totalDiscountSet": bag(discount),
+            "unfulfilledDiscountedTotalSet": bag(total - discount),
             "unfulfilledOriginalTotalSet": bag(total),
             "discountAllocations": [{"allocatedAmountSet": bag(discount)}] if discount else [],
-            "taxLines": [{"title": "VAT", "rate": TAX_RATE, "ratePercentage": TAX_RATE * 100,
-                          "priceSet": bag(round((total - discount) * TAX_RATE, 2)), "channelLiable": False}],
-            "_variant_id": variant["id"], "_product_id": product["id"],
+            "taxLines": [
+                {
+                    "title": "VAT",
+                    "rate": TAX_RATE,
+                    "ratePercentage": TAX_RATE * 100,
+                    "priceSet": bag(round((total - discount) * TAX_RATE, 2)),
+                    "channelLiable": False,
+                }
+            ],
+            "_variant_id": variant["id"],
+            "_product_id": product["id"],
         }
 
     def _primary_location(self):
@@ -451,18 +695,41 @@ class ShopifyStore:
         fo_id = self.new_gid("FulfillmentOrder")
         now = self.now()
         self.fulfillment_orders[fo_id] = {
-            "__typename": "FulfillmentOrder", "id": fo_id, "status": "OPEN", "requestStatus": "UNSUBMITTED",
-            "orderId": order["id"], "orderName": order["name"], "orderProcessedAt": order["processedAt"],
-            "createdAt": now, "updatedAt": now, "fulfillAt": now, "fulfillBy": None, "fulfillmentHolds": [],
+            "__typename": "FulfillmentOrder",
+            "id": fo_id,
+            "status": "OPEN",
+            "requestStatus": "UNSUBMITTED",
+            "orderId": order["id"],
+            "orderName": order["name"],
+            "orderProcessedAt": order["processedAt"],
+            "createdAt": now,
+            "updatedAt": now,
+            "fulfillAt": now,
+            "fulfillBy": None,
+            "fulfillmentHolds": [],
             "supportedActions": [{"action": "CREATE_FULFILLMENT", "externalUrl": None}],
-            "_order_id": order["id"], "_location_id": self._primary_location(), "_fulfillment_ids": [],
-            "lineItems": [{"__typename": "FulfillmentOrderLineItem", "id": self.new_gid("FulfillmentOrderLineItem"),
-                           "totalQuantity": li["quantity"], "remainingQuantity": li["quantity"],
-                           "sku": li["sku"], "productTitle": li["title"], "variantTitle": li["variantTitle"],
-                           "vendor": li["vendor"], "requiresShipping": True, "warnings": [],
-                           "financialSummaries": [], "originalUnitPriceSet": li["originalUnitPriceSet"],
-                           "_line_item_id": li["id"], "_variant_id": li["_variant_id"]}
-                          for li in order["lineItems"]],
+            "_order_id": order["id"],
+            "_location_id": self._primary_location(),
+            "_fulfillment_ids": [],
+            "lineItems": [
+                {
+                    "__typename": "FulfillmentOrderLineItem",
+                    "id": self.new_gid("FulfillmentOrderLineItem"),
+                    "totalQuantity": li["quantity"],
+                    "remainingQuantity": li["quantity"],
+                    "sku": li["sku"],
+                    "productTitle": li["title"],
+                    "variantTitle": li["variantTitle"],
+                    "vendor": li["vendor"],
+                    "requiresShipping": True,
+                    "warnings": [],
+                    "financialSummaries": [],
+                    "originalUnitPriceSet": li["originalUnitPriceSet"],
+                    "_line_item_id": li["id"],
+                    "_variant_id": li["_variant_id"],
+                }
+                for li in order["lineItems"]
+            ],
         }
         order["_fulfillment_order_ids"].append(fo_id)
 
@@ -478,8 +745,13 @@ class ShopifyStore:
                 if quantity <= 0:
                     continue
                 line["remainingQuantity"] -= quantity
-                fulfilled_lines.append({"id": self.new_gid("FulfillmentLineItem"), "quantity": quantity,
-                                        "_line_item_id": line["_line_item_id"]})
+                fulfilled_lines.append(
+                    {
+                        "id": self.new_gid("FulfillmentLineItem"),
+                        "quantity": quantity,
+                        "_line_item_id": line["_line_item_id"],
+                    }
+                )
                 self._fulfil_line(order, line["_line_item_id"], quantity)
             remaining = sum(line["remainingQuantity"] for line in fulfillment_order["lineItems"])
             fulfillment_order["status"] = "CLOSED" if remaining == 0 else "IN_PROGRESS"
@@ -488,13 +760,25 @@ class ShopifyStore:
         numbers = list(tracking.get("numbers") or ([tracking["number"]] if tracking.get("number") else []))
         urls = list(tracking.get("urls") or ([tracking["url"]] if tracking.get("url") else []))
         fulfillment = {
-            "__typename": "Fulfillment", "id": fulfillment_id, "name": "%s-F%d" % (order["name"], len(order["fulfillments"]) + 1),
-            "status": "SUCCESS", "displayStatus": "FULFILLED", "createdAt": now, "updatedAt": now,
-            "deliveredAt": None, "inTransitAt": None, "estimatedDeliveryAt": None, "requiresShipping": True,
+            "__typename": "Fulfillment",
+            "id": fulfillment_id,
+            "name": "%s-F%d" % (order["name"], len(order["fulfillments"]) + 1),
+            "status": "SUCCESS",
+            "displayStatus": "FULFILLED",
+            "createdAt": now,
+            "updatedAt": now,
+            "deliveredAt": None,
+            "inTransitAt": None,
+            "estimatedDeliveryAt": None,
+            "requiresShipping": True,
             "totalQuantity": sum(line["quantity"] for line in fulfilled_lines),
-            "trackingInfo": [{"number": n, "url": urls[i] if i < len(urls) else None, "company": tracking.get("company")}
-                             for i, n in enumerate(numbers)],
-            "fulfillmentLineItems": fulfilled_lines, "_order_id": order["id"], "_notify": bool(notify),
+            "trackingInfo": [
+                {"number": n, "url": urls[i] if i < len(urls) else None, "company": tracking.get("company")}
+                for i, n in enumerate(numbers)
+            ],
+            "fulfillmentLineItems": fulfilled_lines,
+            "_order_id": order["id"],
+            "_notify": bool(notify),
             "_location_id": fo_lines[0][0]["_location_id"],
         }
         self.fulfillments[fulfillment_id] = fulfillment
@@ -538,7 +822,11 @@ class ShopifyStore:
         now = self.now()
         refund_lines, amount = [], 0.0
         for line in order["lineItems"]:
-            quantity = line["refundableQuantity"] if lines is None else min(lines.get(line["id"], 0), line["refundableQuantity"])
+            quantity = (
+                line["refundableQuantity"]
+                if lines is None
+                else min(lines.get(line["id"], 0), line["refundableQuantity"])
+            )
             if quantity <= 0:
                 continue
             unit = float(line["discountedTotalSet"]["shopMoney"]["amount"]) / line["quantity"]
@@ -546,8 +834,14 @@ class ShopifyStore:
             line["refundableQuantity"] -= quantity
             line["currentQuantity"] -= quantity
             amount += subtotal * (1 + TAX_RATE)
-            refund_lines.append({"quantity": quantity, "restockType": "RETURN", "subtotalSet": bag(subtotal),
-                                 "_line_item_id": line["id"]})
+            refund_lines.append(
+                {
+                    "quantity": quantity,
+                    "restockType": "RETURN",
+                    "subtotalSet": bag(subtotal),
+                    "_line_item_id": line["id"],
+                }
+            )
         if shipping:
             already = float(order.get("totalRefundedShippingSet", bag(0))["shopMoney"]["amount"])
             ship = float(order["totalShippingPriceSet"]["shopMoney"]["amount"]) - already
@@ -556,8 +850,15 @@ class ShopifyStore:
         amount = round(amount, 2)
         if amount <= 0:
             return None
-        refund = {"__typename": "Refund", "id": self.new_gid("Refund"), "createdAt": now, "note": note,
-                  "totalRefundedSet": bag(amount), "refundLineItems": refund_lines, "_order_id": order["id"]}
+        refund = {
+            "__typename": "Refund",
+            "id": self.new_gid("Refund"),
+            "createdAt": now,
+            "note": note,
+            "totalRefundedSet": bag(amount),
+            "refundLineItems": refund_lines,
+            "_order_id": order["id"],
+        }
         order["refunds"].append(refund)
         refunded = float(order["totalRefundedSet"]["shopMoney"]["amount"]) + amount
         total = float(order["totalPriceSet"]["shopMoney"]["amount"])
@@ -578,13 +879,19 @@ class ShopifyStore:
         customers = list(self.customers.values())
         created = []
         for _ in range(count):
-            lines = [(variant, rng.randint(1, 3)) for variant in rng.sample(variants, min(len(variants), rng.randint(1, 4)))]
+            lines = [
+                (variant, rng.randint(1, 3)) for variant in rng.sample(variants, min(len(variants), rng.randint(1, 4)))
+            ]
             discounted = rng.random() < 0.3
             subtotal = sum(float(v["price"]) * q for v, q in lines)
             customer = rng.choice(customers) if customers and rng.random() < 0.85 else None
-            order = self.create_order(customer, lines, discount_rate=0.1 if discounted else 0.0,
-                                      discount_code="WELCOME10" if discounted else None,
-                                      shipping=0.0 if subtotal >= 100 else 4.9)
+            order = self.create_order(
+                customer,
+                lines,
+                discount_rate=0.1 if discounted else 0.0,
+                discount_code="WELCOME10" if discounted else None,
+                shipping=0.0 if subtotal >= 100 else 4.9,
+            )
             roll = rng.random()
             if roll < cancel_rate:
                 self.cancel_order(order, reason=rng.choice(["CUSTOMER", "INVENTORY", "FRAUD"]))
@@ -599,11 +906,24 @@ class ShopifyStore:
         media_id = self.new_gid("MediaImage")
         now = self.now()
         image = {"url": source, "altText": alt, "width": 800, "height": 800, "id": self.new_gid("ImageSource")}
-        media = {"__typename": "MediaImage" if content_type == "IMAGE" else "GenericFile", "id": media_id,
-                 "alt": alt, "status": "READY", "fileStatus": "READY", "mediaContentType": content_type,
-                 "createdAt": now, "updatedAt": now, "fileErrors": [], "mediaErrors": [], "mediaWarnings": [],
-                 "image": image, "url": source, "mimeType": "image/jpeg",
-                 "preview": {"image": image, "status": "READY"}, "originalSource": {"url": source, "fileSize": 0}}
+        media = {
+            "__typename": "MediaImage" if content_type == "IMAGE" else "GenericFile",
+            "id": media_id,
+            "alt": alt,
+            "status": "READY",
+            "fileStatus": "READY",
+            "mediaContentType": content_type,
+            "createdAt": now,
+            "updatedAt": now,
+            "fileErrors": [],
+            "mediaErrors": [],
+            "mediaWarnings": [],
+            "image": image,
+            "url": source,
+            "mimeType": "image/jpeg",
+            "preview": {"image": image, "status": "READY"},
+            "originalSource": {"url": source, "fileSize": 0},
+        }
         self.media[media_id] = media
         if product is not None:
             product["_media_ids"].append(media_id)

@@ -1,14 +1,22 @@
 """Webhook bodies in the REST shape Shopify sends (numeric ids, snake_case,
 `admin_graphql_api_id`), rendered as JSON or XML."""
+
 import json
 
 import xmltodict
 
 from .shopify_store import gid_number
 
-ROOT_ELEMENT = {"orders": "order", "products": "product", "inventory_levels": "inventory-level", "app": "shop",
-                "refunds": "refund", "fulfillments": "fulfillment", "customers": "customer",
-                "bulk_operations": "bulk-operation"}
+ROOT_ELEMENT = {
+    "orders": "order",
+    "products": "product",
+    "inventory_levels": "inventory-level",
+    "app": "shop",
+    "refunds": "refund",
+    "fulfillments": "fulfillment",
+    "customers": "customer",
+    "bulk_operations": "bulk-operation",
+}
 
 
 def topic_enum(topic):
@@ -23,50 +31,103 @@ def _amount(money_bag):
 def order_payload(store, order):
     customer = store.customers.get(order["_customer_id"]) if order["_customer_id"] else None
     return {
-        "id": gid_number(order["id"]), "admin_graphql_api_id": order["id"], "name": order["name"],
-        "order_number": order["number"] + 1000, "email": order["email"], "created_at": order["createdAt"],
-        "updated_at": order["updatedAt"], "processed_at": order["processedAt"], "cancelled_at": order["cancelledAt"],
+        "id": gid_number(order["id"]),
+        "admin_graphql_api_id": order["id"],
+        "name": order["name"],
+        "order_number": order["number"] + 1000,
+        "email": order["email"],
+        "created_at": order["createdAt"],
+        "updated_at": order["updatedAt"],
+        "processed_at": order["processedAt"],
+        "cancelled_at": order["cancelledAt"],
         "cancel_reason": order["cancelReason"].lower() if order["cancelReason"] else None,
-        "closed_at": order["closedAt"], "currency": order["currencyCode"],
+        "closed_at": order["closedAt"],
+        "currency": order["currencyCode"],
         "financial_status": order["displayFinancialStatus"].lower(),
         "fulfillment_status": {"FULFILLED": "fulfilled", "PARTIALLY_FULFILLED": "partial"}.get(
-            order["displayFulfillmentStatus"]),
-        "subtotal_price": _amount(order["subtotalPriceSet"]), "total_price": _amount(order["totalPriceSet"]),
-        "total_tax": _amount(order["totalTaxSet"]), "total_discounts": _amount(order["totalDiscountsSet"]),
-        "taxes_included": order["taxesIncluded"], "discount_codes": [{"code": c} for c in order["discountCodes"]],
-        "shipping_lines": [{"title": order["shippingLine"]["title"],
-                            "price": _amount(order["shippingLine"]["originalPriceSet"])}],
-        "line_items": [{"id": gid_number(li["id"]), "admin_graphql_api_id": li["id"],
-                        "variant_id": gid_number(li["_variant_id"]), "product_id": gid_number(li["_product_id"]),
-                        "sku": li["sku"], "title": li["title"], "variant_title": li["variantTitle"],
-                        "quantity": li["quantity"], "current_quantity": li["currentQuantity"],
-                        "price": _amount(li["originalUnitPriceSet"]),
-                        "total_discount": _amount(li["totalDiscountSet"])} for li in order["lineItems"]],
-        "refunds": [{"id": gid_number(r["id"]), "admin_graphql_api_id": r["id"], "created_at": r["createdAt"],
-                     "note": r["note"]} for r in order["refunds"]],
-        "customer": {"id": gid_number(customer["id"]), "admin_graphql_api_id": customer["id"],
-                     "email": customer["email"]} if customer else None,
+            order["displayFulfillmentStatus"]
+        ),
+        "subtotal_price": _amount(order["subtotalPriceSet"]),
+        "total_price": _amount(order["totalPriceSet"]),
+        "total_tax": _amount(order["totalTaxSet"]),
+        "total_discounts": _amount(order["totalDiscountsSet"]),
+        "taxes_included": order["taxesIncluded"],
+        "discount_codes": [{"code": c} for c in order["discountCodes"]],
+        "shipping_lines": [
+            {"title": order["shippingLine"]["title"], "price": _amount(order["shippingLine"]["originalPriceSet"])}
+        ],
+        "line_items": [
+            {
+                "id": gid_number(li["id"]),
+                "admin_graphql_api_id": li["id"],
+                "variant_id": gid_number(li["_variant_id"]),
+                "product_id": gid_number(li["_product_id"]),
+                "sku": li["sku"],
+                "title": li["title"],
+                "variant_title": li["variantTitle"],
+                "quantity": li["quantity"],
+                "current_quantity": li["currentQuantity"],
+                "price": _amount(li["originalUnitPriceSet"]),
+                "total_discount": _amount(li["totalDiscountSet"]),
+            }
+            for li in order["lineItems"]
+        ],
+        "refunds": [
+            {
+                "id": gid_number(r["id"]),
+                "admin_graphql_api_id": r["id"],
+                "created_at": r["createdAt"],
+                "note": r["note"],
+            }
+            for r in order["refunds"]
+        ],
+        "customer": {
+            "id": gid_number(customer["id"]),
+            "admin_graphql_api_id": customer["id"],
+            "email": customer["email"],
+        }
+        if customer
+        else None,
     }
 
 
 def product_payload(store, product):
     variants = [store.variants[v] for v in product["_variant_ids"]]
     return {
-        "id": gid_number(product["id"]), "admin_graphql_api_id": product["id"], "title": product["title"],
-        "handle": product["handle"], "status": product["status"].lower(), "vendor": product["vendor"],
-        "product_type": product["productType"], "tags": ", ".join(product["tags"]),
-        "created_at": product["createdAt"], "updated_at": product["updatedAt"],
-        "variants": [{"id": gid_number(v["id"]), "admin_graphql_api_id": v["id"], "sku": v["sku"],
-                      "price": v["price"], "barcode": v["barcode"], "title": v.get("title"),
-                      "inventory_item_id": gid_number(v["_inventory_item_id"]),
-                      "inventory_quantity": store.available(v["_inventory_item_id"])} for v in variants],
+        "id": gid_number(product["id"]),
+        "admin_graphql_api_id": product["id"],
+        "title": product["title"],
+        "handle": product["handle"],
+        "status": product["status"].lower(),
+        "vendor": product["vendor"],
+        "product_type": product["productType"],
+        "tags": ", ".join(product["tags"]),
+        "created_at": product["createdAt"],
+        "updated_at": product["updatedAt"],
+        "variants": [
+            {
+                "id": gid_number(v["id"]),
+                "admin_graphql_api_id": v["id"],
+                "sku": v["sku"],
+                "price": v["price"],
+                "barcode": v["barcode"],
+                "title": v.get("title"),
+                "inventory_item_id": gid_number(v["_inventory_item_id"]),
+                "inventory_quantity": store.available(v["_inventory_item_id"]),
+            }
+            for v in variants
+        ],
     }
 
 
 def level_payload(store, level):
-    return {"inventory_item_id": gid_number(level["_item_id"]), "location_id": gid_number(level["_location_id"]),
-            "available": level["_quantities"]["available"], "updated_at": level["updatedAt"],
-            "admin_graphql_api_id": level["id"]}
+    return {
+        "inventory_item_id": gid_number(level["_item_id"]),
+        "location_id": gid_number(level["_location_id"]),
+        "available": level["_quantities"]["available"],
+        "updated_at": level["updatedAt"],
+        "admin_graphql_api_id": level["id"],
+    }
 
 
 def generic_payload(store, record):

@@ -1,5 +1,6 @@
 """Fixtures for the sandbox tests: servers on free ports, a webhook
 receiver, and a fake clock for deterministic throttle maths."""
+
 import os
 import sys
 import threading
@@ -7,8 +8,8 @@ import time
 
 import pytest
 import requests
-from werkzeug.serving import make_server
 from werkzeug.datastructures import Headers
+from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -48,8 +49,15 @@ class Receiver:
         request = Request(environ)
         with self._lock:
             status = self.statuses.pop(0) if self.statuses else 200
-            self.calls.append({"method": request.method, "url": request.url, "headers": Headers(list(request.headers.items())),
-                               "body": request.get_data(), "status": status})
+            self.calls.append(
+                {
+                    "method": request.method,
+                    "url": request.url,
+                    "headers": Headers(list(request.headers.items())),
+                    "body": request.get_data(),
+                    "status": status,
+                }
+            )
         return Response("ok", status=status)(environ, start_response)
 
     def wait_for(self, count, timeout=5.0):
@@ -71,8 +79,9 @@ class Gql:
 
     def raw(self, document, variables=None, token=None):
         headers = {"X-Shopify-Access-Token": token or self.shop.access_token}
-        return requests.post(self.shop.graphql_url, json={"query": document, "variables": variables or {}},
-                             headers=headers, timeout=10)
+        return requests.post(
+            self.shop.graphql_url, json={"query": document, "variables": variables or {}}, headers=headers, timeout=10
+        )
 
     def __call__(self, document, variables=None):
         response = self.raw(document, variables)

@@ -1,5 +1,6 @@
 """Every GraphQL document the sandbox's helpers and these tests send must
 validate against the real Shopify 2026-04 schema."""
+
 import ast
 import os
 
@@ -22,12 +23,12 @@ def _inline_documents():
     for filename in sorted(os.listdir(here)):
         if not filename.endswith(".py"):
             continue
-        tree = ast.parse(open(os.path.join(here, filename)).read())
+        with open(os.path.join(here, filename)) as handle:
+            tree = ast.parse(handle.read())
         for node in ast.walk(tree):
             if isinstance(node, ast.Constant) and isinstance(node.value, str):
                 text = node.value.strip()
-                if text.startswith(("{", "query", "mutation")) and "{" in text and \
-                        text.count("{") == text.count("}"):
+                if text.startswith(("{", "query", "mutation")) and "{" in text and text.count("{") == text.count("}"):
                     yield filename, text
 
 

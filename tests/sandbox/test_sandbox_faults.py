@@ -1,4 +1,5 @@
 """Each fault mode, on both servers, from Python and over the control endpoint."""
+
 import time
 
 import pytest
@@ -9,33 +10,51 @@ from sandbox import shopify_documents as docs
 
 
 def shopify_read(shop):
-    return requests.post(shop.graphql_url, json={"query": docs.SHOP},
-                         headers={"X-Shopify-Access-Token": shop.access_token}, timeout=5)
+    return requests.post(
+        shop.graphql_url, json={"query": docs.SHOP}, headers={"X-Shopify-Access-Token": shop.access_token}, timeout=5
+    )
 
 
 def shopify_write(shop, email):
-    return requests.post(shop.graphql_url, headers={"X-Shopify-Access-Token": shop.access_token}, timeout=5, json={
-        "query": docs.CUSTOMER_SET, "variables": {"input": {"email": email}}})
+    return requests.post(
+        shop.graphql_url,
+        headers={"X-Shopify-Access-Token": shop.access_token},
+        timeout=5,
+        json={"query": docs.CUSTOMER_SET, "variables": {"input": {"email": email}}},
+    )
 
 
 def hubspot_read(hub):
-    return requests.get(hub.url + "/crm/v3/objects/contacts", headers={"Authorization": "Bearer " + hub.token},
-                        timeout=5)
+    return requests.get(
+        hub.url + "/crm/v3/objects/contacts", headers={"Authorization": "Bearer " + hub.token}, timeout=5
+    )
 
 
 def hubspot_write(hub, email):
-    return requests.post(hub.url + "/crm/v3/objects/contacts", headers={"Authorization": "Bearer " + hub.token},
-                         json={"properties": {"email": email}}, timeout=5)
+    return requests.post(
+        hub.url + "/crm/v3/objects/contacts",
+        headers={"Authorization": "Bearer " + hub.token},
+        json={"properties": {"email": email}},
+        timeout=5,
+    )
 
 
 @pytest.fixture(params=["shopify", "hubspot"])
 def target(request, shop, hub):
     """(server, read, write, found(email)) for both emulators."""
     if request.param == "shopify":
-        return shop, lambda: shopify_read(shop), lambda e: shopify_write(shop, e), \
-            lambda e: shop.store.find_customer(email=e) is not None
-    return hub, lambda: hubspot_read(hub), lambda e: hubspot_write(hub, e), \
-        lambda e: any(r["properties"].get("email") == e for r in hub.store.objects["contacts"].values())
+        return (
+            shop,
+            lambda: shopify_read(shop),
+            lambda e: shopify_write(shop, e),
+            lambda e: shop.store.find_customer(email=e) is not None,
+        )
+    return (
+        hub,
+        lambda: hubspot_read(hub),
+        lambda e: hubspot_write(hub, e),
+        lambda e: any(r["properties"].get("email") == e for r in hub.store.objects["contacts"].values()),
+    )
 
 
 def test_error_rate_one_fails_everything_with_5xx(target):
@@ -56,6 +75,7 @@ def test_error_rate_is_seeded_and_reproducible():
             return [hubspot_read(server).status_code for _ in range(12)]
         finally:
             server.stop()
+
     first, second = pattern(), pattern()
     assert first == second
     assert 200 in first and any(status >= 500 for status in first)
@@ -73,7 +93,7 @@ def test_drop_after_write_applies_then_closes(target):
 
 
 def test_down_closes_every_api_connection(target):
-    server, read, write, found = target
+    server, read, _write, _found = target
     server.faults.set(down=True)
     with pytest.raises(requests.ConnectionError):
         read()
@@ -84,7 +104,7 @@ def test_down_closes_every_api_connection(target):
 
 
 def test_latency(target):
-    server, read, write, found = target
+    server, read, _write, _found = target
     server.faults.set(latency=0.3)
     started = time.monotonic()
     assert read().status_code == 200

@@ -1,4 +1,5 @@
 """Contract tests of the HubSpot sandbox over real HTTP."""
+
 import base64
 import hashlib
 import hmac
@@ -37,9 +38,18 @@ def assert_error(response, status, category):
 
 
 def make_odoo_id(api):
-    return api("POST", "/crm/v3/properties/contacts", json={
-        "name": "odoo_id", "label": "Odoo ID", "type": "string", "fieldType": "text",
-        "groupName": "contactinformation", "hasUniqueValue": True})
+    return api(
+        "POST",
+        "/crm/v3/properties/contacts",
+        json={
+            "name": "odoo_id",
+            "label": "Odoo ID",
+            "type": "string",
+            "fieldType": "text",
+            "groupName": "contactinformation",
+            "hasUniqueValue": True,
+        },
+    )
 
 
 # -- auth, errors, paging ------------------------------------------------------------
@@ -70,7 +80,14 @@ def test_list_pages_with_after(api, hub):
 def test_get_default_properties_and_404(api, hub):
     contact_id = contact_ids(hub)[0]
     body = api("GET", "/crm/v3/objects/contacts/%s" % contact_id).json()
-    assert set(body["properties"]) == {"createdate", "email", "firstname", "hs_object_id", "lastmodifieddate", "lastname"}
+    assert set(body["properties"]) == {
+        "createdate",
+        "email",
+        "firstname",
+        "hs_object_id",
+        "lastmodifieddate",
+        "lastname",
+    }
     assert body["properties"]["hs_object_id"] == contact_id
     assert_error(api("GET", "/crm/v3/objects/contacts/999999"), 404, "OBJECT_NOT_FOUND")
 
@@ -96,29 +113,51 @@ def test_create_update_archive(api, hub):
 
 
 def test_create_validation_errors(api, hub):
-    body = assert_error(api("POST", "/crm/v3/objects/contacts", json={"properties": {"shoe_size": "42"}}),
-                        400, "VALIDATION_ERROR")
+    body = assert_error(
+        api("POST", "/crm/v3/objects/contacts", json={"properties": {"shoe_size": "42"}}), 400, "VALIDATION_ERROR"
+    )
     assert "PROPERTY_DOESNT_EXIST" in body["message"]
-    body = assert_error(api("POST", "/crm/v3/objects/contacts", json={"properties": {"hs_object_id": "1"}}),
-                        400, "VALIDATION_ERROR")
+    body = assert_error(
+        api("POST", "/crm/v3/objects/contacts", json={"properties": {"hs_object_id": "1"}}), 400, "VALIDATION_ERROR"
+    )
     assert "READ_ONLY_VALUE" in body["message"]
-    body = assert_error(api("POST", "/crm/v3/objects/deals", json={"properties": {"dealname": "d", "amount": "lots"}}),
-                        400, "VALIDATION_ERROR")
+    body = assert_error(
+        api("POST", "/crm/v3/objects/deals", json={"properties": {"dealname": "d", "amount": "lots"}}),
+        400,
+        "VALIDATION_ERROR",
+    )
     assert "INVALID_FLOAT" in body["message"]
-    body = assert_error(api("POST", "/crm/v3/objects/deals", json={"properties": {"dealstage": "nowhere"}}),
-                        400, "VALIDATION_ERROR")
+    body = assert_error(
+        api("POST", "/crm/v3/objects/deals", json={"properties": {"dealstage": "nowhere"}}), 400, "VALIDATION_ERROR"
+    )
     assert "INVALID_OPTION" in body["message"]
     existing = hub.store.objects["contacts"][contact_ids(hub)[0]]
-    body = assert_error(api("POST", "/crm/v3/objects/contacts", json={"properties": {
-        "email": existing["properties"]["email"].upper()}}), 409, "CONFLICT")
+    body = assert_error(
+        api(
+            "POST", "/crm/v3/objects/contacts", json={"properties": {"email": existing["properties"]["email"].upper()}}
+        ),
+        409,
+        "CONFLICT",
+    )
     assert body["message"] == "Contact already exists. Existing ID: %s" % existing["id"]
     assert_error(api("POST", "/crm/v3/objects/contacts", data="{oops"), 400, "VALIDATION_ERROR")
 
 
 def test_create_with_associations(api, hub):
     company_id = next(iter(hub.store.objects["companies"]))
-    created = api("POST", "/crm/v3/objects/contacts", json={"properties": {"email": "a@b.org"}, "associations": [
-        {"to": {"id": company_id}, "types": [{"associationCategory": "HUBSPOT_DEFINED", "associationTypeId": 279}]}]})
+    created = api(
+        "POST",
+        "/crm/v3/objects/contacts",
+        json={
+            "properties": {"email": "a@b.org"},
+            "associations": [
+                {
+                    "to": {"id": company_id},
+                    "types": [{"associationCategory": "HUBSPOT_DEFINED", "associationTypeId": 279}],
+                }
+            ],
+        },
+    )
     contact_id = created.json()["id"]
     body = api("GET", "/crm/v3/objects/contacts/%s" % contact_id, params={"associations": "companies"}).json()
     assert body["associations"]["companies"]["results"] == [{"id": company_id, "type": "contact_to_company"}]
@@ -133,8 +172,9 @@ def test_unique_property_create_and_conflict(api):
     names = [p["name"] for p in api("GET", "/crm/v3/properties/contacts").json()["results"]]
     assert "odoo_id" in names and "email" in names
     api("POST", "/crm/v3/objects/contacts", json={"properties": {"odoo_id": "res.partner,7"}})
-    assert_error(api("POST", "/crm/v3/objects/contacts", json={"properties": {"odoo_id": "res.partner,7"}}),
-                 409, "CONFLICT")
+    assert_error(
+        api("POST", "/crm/v3/objects/contacts", json={"properties": {"odoo_id": "res.partner,7"}}), 409, "CONFLICT"
+    )
 
 
 def test_deal_pipelines(api):
@@ -148,8 +188,11 @@ def test_deal_pipelines(api):
 # -- batch --------------------------------------------------------------------------------------
 def test_batch_read_partial_failure_is_207(api, hub):
     ids = contact_ids(hub)[:2]
-    response = api("POST", "/crm/v3/objects/contacts/batch/read",
-                   json={"inputs": [{"id": ids[0]}, {"id": "424242"}, {"id": ids[1]}], "properties": ["email"]})
+    response = api(
+        "POST",
+        "/crm/v3/objects/contacts/batch/read",
+        json={"inputs": [{"id": ids[0]}, {"id": "424242"}, {"id": ids[1]}], "properties": ["email"]},
+    )
     assert response.status_code == 207
     body = response.json()
     assert [r["id"] for r in body["results"]] == ids
@@ -166,16 +209,25 @@ def test_batch_limits_to_100_inputs(api):
 
 
 def test_batch_create_update_archive(api, hub):
-    created = api("POST", "/crm/v3/objects/companies/batch/create", json={"inputs": [
-        {"properties": {"name": "A"}}, {"properties": {"name": "B"}}]})
+    created = api(
+        "POST",
+        "/crm/v3/objects/companies/batch/create",
+        json={"inputs": [{"properties": {"name": "A"}}, {"properties": {"name": "B"}}]},
+    )
     assert created.status_code == 201
     ids = [r["id"] for r in created.json()["results"]]
-    updated = api("POST", "/crm/v3/objects/companies/batch/update", json={"inputs": [
-        {"id": ids[0], "properties": {"city": "Gent"}}, {"id": "99999", "properties": {"city": "X"}}]})
+    updated = api(
+        "POST",
+        "/crm/v3/objects/companies/batch/update",
+        json={"inputs": [{"id": ids[0], "properties": {"city": "Gent"}}, {"id": "99999", "properties": {"city": "X"}}]},
+    )
     assert updated.status_code == 207
     assert hub.store.objects["companies"][ids[0]]["properties"]["city"] == "Gent"
-    duplicate = api("POST", "/crm/v3/objects/companies/batch/update", json={"inputs": [
-        {"id": ids[0], "properties": {}}, {"id": ids[0], "properties": {}}]})
+    duplicate = api(
+        "POST",
+        "/crm/v3/objects/companies/batch/update",
+        json={"inputs": [{"id": ids[0], "properties": {}}, {"id": ids[0], "properties": {}}]},
+    )
     assert_error(duplicate, 400, "VALIDATION_ERROR")
     archived = api("POST", "/crm/v3/objects/companies/batch/archive", json={"inputs": [{"id": i} for i in ids]})
     assert archived.status_code == 204
@@ -184,19 +236,32 @@ def test_batch_create_update_archive(api, hub):
 
 def test_batch_upsert_on_unique_property(api, hub):
     make_odoo_id(api)
-    first = api("POST", "/crm/v3/objects/contacts/batch/upsert", json={"inputs": [
-        {"id": "res.partner,1", "idProperty": "odoo_id", "properties": {"email": "p1@x.org", "firstname": "P"}},
-        {"id": "res.partner,2", "idProperty": "odoo_id", "properties": {"email": "p2@x.org"}}]})
+    first = api(
+        "POST",
+        "/crm/v3/objects/contacts/batch/upsert",
+        json={
+            "inputs": [
+                {"id": "res.partner,1", "idProperty": "odoo_id", "properties": {"email": "p1@x.org", "firstname": "P"}},
+                {"id": "res.partner,2", "idProperty": "odoo_id", "properties": {"email": "p2@x.org"}},
+            ]
+        },
+    )
     assert first.status_code == 200
     results = first.json()["results"]
     assert [r["new"] for r in results] == [True, True]
-    second = api("POST", "/crm/v3/objects/contacts/batch/upsert", json={"inputs": [
-        {"id": "res.partner,1", "idProperty": "odoo_id", "properties": {"firstname": "Q"}}]})
+    second = api(
+        "POST",
+        "/crm/v3/objects/contacts/batch/upsert",
+        json={"inputs": [{"id": "res.partner,1", "idProperty": "odoo_id", "properties": {"firstname": "Q"}}]},
+    )
     assert second.json()["results"][0]["new"] is False
     assert second.json()["results"][0]["id"] == results[0]["id"]
     assert hub.store.objects["contacts"][results[0]["id"]]["properties"]["firstname"] == "Q"
-    not_unique = api("POST", "/crm/v3/objects/contacts/batch/upsert", json={"inputs": [
-        {"id": "x", "idProperty": "firstname", "properties": {}}]})
+    not_unique = api(
+        "POST",
+        "/crm/v3/objects/contacts/batch/upsert",
+        json={"inputs": [{"id": "x", "idProperty": "firstname", "properties": {}}]},
+    )
     assert_error(not_unique, 400, "VALIDATION_ERROR")
 
 
@@ -208,19 +273,43 @@ def search(api, otype="contacts", **body):
 def test_search_filters_sorts_and_paging(api, hub):
     for amount, name in ((100, "small"), (5000, "big"), (900, "middle")):
         hub.store.create("deals", {"dealname": "zz-" + name, "amount": str(amount), "dealstage": "closedwon"})
-    gt = search(api, "deals", filterGroups=[{"filters": [
-        {"propertyName": "dealname", "operator": "CONTAINS_TOKEN", "value": "zz-*"},
-        {"propertyName": "amount", "operator": "GT", "value": "500"}]}],
-        sorts=[{"propertyName": "amount", "direction": "DESCENDING"}], properties=["dealname", "amount"]).json()
+    gt = search(
+        api,
+        "deals",
+        filterGroups=[
+            {
+                "filters": [
+                    {"propertyName": "dealname", "operator": "CONTAINS_TOKEN", "value": "zz-*"},
+                    {"propertyName": "amount", "operator": "GT", "value": "500"},
+                ]
+            }
+        ],
+        sorts=[{"propertyName": "amount", "direction": "DESCENDING"}],
+        properties=["dealname", "amount"],
+    ).json()
     assert [r["properties"]["dealname"] for r in gt["results"]] == ["zz-big", "zz-middle"]
     assert gt["total"] == 2
-    between = search(api, "deals", filterGroups=[{"filters": [
-        {"propertyName": "amount", "operator": "BETWEEN", "value": "100", "highValue": "900"},
-        {"propertyName": "dealname", "operator": "IN", "values": ["zz-small", "zz-middle"]}]}]).json()
+    between = search(
+        api,
+        "deals",
+        filterGroups=[
+            {
+                "filters": [
+                    {"propertyName": "amount", "operator": "BETWEEN", "value": "100", "highValue": "900"},
+                    {"propertyName": "dealname", "operator": "IN", "values": ["zz-small", "zz-middle"]},
+                ]
+            }
+        ],
+    ).json()
     assert between["total"] == 2
-    either = search(api, "deals", filterGroups=[
-        {"filters": [{"propertyName": "dealname", "operator": "EQ", "value": "ZZ-SMALL"}]},
-        {"filters": [{"propertyName": "dealname", "operator": "EQ", "value": "zz-big"}]}]).json()
+    either = search(
+        api,
+        "deals",
+        filterGroups=[
+            {"filters": [{"propertyName": "dealname", "operator": "EQ", "value": "ZZ-SMALL"}]},
+            {"filters": [{"propertyName": "dealname", "operator": "EQ", "value": "zz-big"}]},
+        ],
+    ).json()
     assert either["total"] == 2
     page = search(api, limit=5).json()
     assert len(page["results"]) == 5 and page["paging"]["next"]["after"] == "5"
@@ -232,8 +321,10 @@ def test_search_filters_sorts_and_paging(api, hub):
 
 def test_search_by_modified_date_in_epoch_millis(api, hub):
     cutoff_ms = int(hub.clock() * 1000) - 60000
-    found = search(api, filterGroups=[{"filters": [
-        {"propertyName": "lastmodifieddate", "operator": "GTE", "value": str(cutoff_ms)}]}]).json()
+    found = search(
+        api,
+        filterGroups=[{"filters": [{"propertyName": "lastmodifieddate", "operator": "GTE", "value": str(cutoff_ms)}]}],
+    ).json()
     assert found["total"] == len(hub.store.objects["contacts"])
 
 
@@ -289,13 +380,23 @@ def test_associations_v4(api, hub):
     assert default.status_code == 200
     assert default.json()["results"][0]["associationSpec"]["associationTypeId"] == 4
     back = api("GET", "/crm/v4/objects/deals/%s/associations/contacts" % deal_id).json()["results"]
-    assert back == [{"toObjectId": int(contact_id), "associationTypes": [
-        {"category": "HUBSPOT_DEFINED", "typeId": 3, "label": None}]}]
-    labelled = api("PUT", "/crm/v4/objects/contacts/%s/associations/companies/%s" % (contact_id, company_id),
-                   json=[{"associationCategory": "HUBSPOT_DEFINED", "associationTypeId": 1}])
+    assert back == [
+        {
+            "toObjectId": int(contact_id),
+            "associationTypes": [{"category": "HUBSPOT_DEFINED", "typeId": 3, "label": None}],
+        }
+    ]
+    labelled = api(
+        "PUT",
+        "/crm/v4/objects/contacts/%s/associations/companies/%s" % (contact_id, company_id),
+        json=[{"associationCategory": "HUBSPOT_DEFINED", "associationTypeId": 1}],
+    )
     assert labelled.status_code == 201 and labelled.json()["labels"] == ["Primary"]
-    bad = api("PUT", "/crm/v4/objects/contacts/%s/associations/companies/%s" % (contact_id, company_id),
-              json=[{"associationCategory": "HUBSPOT_DEFINED", "associationTypeId": 3}])
+    bad = api(
+        "PUT",
+        "/crm/v4/objects/contacts/%s/associations/companies/%s" % (contact_id, company_id),
+        json=[{"associationCategory": "HUBSPOT_DEFINED", "associationTypeId": 3}],
+    )
     assert_error(bad, 400, "VALIDATION_ERROR")
     labels = api("GET", "/crm/v4/associations/contacts/companies/labels").json()["results"]
     assert {"category": "HUBSPOT_DEFINED", "typeId": 1, "label": "Primary"} in labels
@@ -306,12 +407,26 @@ def test_associations_v4(api, hub):
 def test_association_batches(api, hub):
     contact_id = contact_ids(hub)[0]
     deals = list(hub.store.objects["deals"])[:2]
-    created = api("POST", "/crm/v4/associations/deals/contacts/batch/create", json={"inputs": [
-        {"from": {"id": d}, "to": {"id": contact_id},
-         "types": [{"associationCategory": "HUBSPOT_DEFINED", "associationTypeId": 3}]} for d in deals]})
+    created = api(
+        "POST",
+        "/crm/v4/associations/deals/contacts/batch/create",
+        json={
+            "inputs": [
+                {
+                    "from": {"id": d},
+                    "to": {"id": contact_id},
+                    "types": [{"associationCategory": "HUBSPOT_DEFINED", "associationTypeId": 3}],
+                }
+                for d in deals
+            ]
+        },
+    )
     assert created.status_code == 201 and len(created.json()["results"]) == 2
-    default = api("POST", "/crm/v4/associations/deals/companies/batch/associate/default", json={"inputs": [
-        {"from": {"id": deals[0]}, "to": {"id": "999999"}}]})
+    default = api(
+        "POST",
+        "/crm/v4/associations/deals/companies/batch/associate/default",
+        json={"inputs": [{"from": {"id": deals[0]}, "to": {"id": "999999"}}]},
+    )
     assert default.status_code == 207
     read = api("POST", "/crm/v4/associations/contacts/deals/batch/read", json={"inputs": [{"id": contact_id}]})
     assert sorted(t["toObjectId"] for t in read.json()["results"][0]["to"]) == sorted(int(d) for d in deals)
@@ -322,19 +437,30 @@ def test_merge_contacts(api, hub):
     primary, secondary = contact_ids(hub)[:2]
     secondary_company = next(iter(hub.store.associated("contacts", secondary, "companies")))
     hub.store.objects["contacts"][secondary]["properties"]["phone"] = "+32 2 555 00 00"
-    merged = api("POST", "/crm/v3/objects/contacts/merge", json={"primaryObjectId": primary, "objectIdToMerge": secondary})
+    merged = api(
+        "POST", "/crm/v3/objects/contacts/merge", json={"primaryObjectId": primary, "objectIdToMerge": secondary}
+    )
     assert merged.status_code == 200 and merged.json()["id"] == primary
-    body = api("GET", "/crm/v3/objects/contacts/%s" % secondary,
-               params={"properties": "hs_merged_object_ids,phone,hs_additional_emails"}).json()
+    body = api(
+        "GET",
+        "/crm/v3/objects/contacts/%s" % secondary,
+        params={"properties": "hs_merged_object_ids,phone,hs_additional_emails"},
+    ).json()
     assert body["id"] == primary
     assert body["properties"]["hs_merged_object_ids"] == secondary
     assert body["properties"]["phone"] == "+32 2 555 00 00"
     assert body["properties"]["hs_additional_emails"]
     assert secondary_company in hub.store.associated("contacts", primary, "companies")
-    assert_error(api("POST", "/crm/v3/objects/contacts/merge", json={"primaryObjectId": primary,
-                                                                   "objectIdToMerge": secondary}), 400, "VALIDATION_ERROR")
-    assert_error(api("POST", "/crm/v3/objects/contacts/merge", json={"primaryObjectId": primary,
-                                                                   "objectIdToMerge": "999999"}), 404, "OBJECT_NOT_FOUND")
+    assert_error(
+        api("POST", "/crm/v3/objects/contacts/merge", json={"primaryObjectId": primary, "objectIdToMerge": secondary}),
+        400,
+        "VALIDATION_ERROR",
+    )
+    assert_error(
+        api("POST", "/crm/v3/objects/contacts/merge", json={"primaryObjectId": primary, "objectIdToMerge": "999999"}),
+        404,
+        "OBJECT_NOT_FOUND",
+    )
 
 
 # -- webhooks ------------------------------------------------------------------------------------------------
@@ -351,10 +477,13 @@ def test_user_edit_fires_signed_property_change(hub, receiver):
     headers = call["headers"]
     timestamp = headers["X-HubSpot-Request-Timestamp"]
     assert headers["X-HubSpot-Signature-v3"] == expected_signature(
-        "sandbox-hubspot-client-secret", "POST", receiver.url, call["body"], timestamp)
+        "sandbox-hubspot-client-secret", "POST", receiver.url, call["body"], timestamp
+    )
     events = json.loads(call["body"])
     assert [(e["subscriptionType"], e["propertyName"], e["propertyValue"]) for e in events] == [
-        ("contact.propertyChange", "firstname", "Zoe"), ("contact.propertyChange", "lastname", "Q")]
+        ("contact.propertyChange", "firstname", "Zoe"),
+        ("contact.propertyChange", "lastname", "Q"),
+    ]
     assert events[0]["objectId"] == int(contact_id) and events[0]["changeSource"] == "CRM_UI"
     assert events[0]["portalId"] == hub.portal_id
 
@@ -380,4 +509,5 @@ def test_hubspot_bad_hmac_and_duplicates(hub, receiver):
     assert calls[0]["body"] == calls[1]["body"]
     headers = calls[0]["headers"]
     assert headers["X-HubSpot-Signature-v3"] != expected_signature(
-        hub.client_secret, "POST", receiver.url, calls[0]["body"], headers["X-HubSpot-Request-Timestamp"])
+        hub.client_secret, "POST", receiver.url, calls[0]["body"], headers["X-HubSpot-Request-Timestamp"]
+    )

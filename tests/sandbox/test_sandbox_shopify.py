@@ -1,5 +1,6 @@
 """Contract tests of the Shopify sandbox over real HTTP: every operation it
 serves, with valid and invalid documents and inputs."""
+
 import json
 
 import requests
@@ -24,21 +25,30 @@ def test_wrong_token_is_401_with_shopify_body(gql):
 
 
 def test_other_paths_and_versions_are_404(shop):
-    response = requests.post(shop.url + "/admin/api/2024-01/graphql.json", json={"query": docs.SHOP},
-                             headers={"X-Shopify-Access-Token": shop.access_token})
+    response = requests.post(
+        shop.url + "/admin/api/2024-01/graphql.json",
+        json={"query": docs.SHOP},
+        headers={"X-Shopify-Access-Token": shop.access_token},
+    )
     assert response.status_code == 404
 
 
 def test_malformed_json_body_is_400(shop):
-    response = requests.post(shop.graphql_url, data="{not json", headers={
-        "X-Shopify-Access-Token": shop.access_token, "Content-Type": "application/json"})
+    response = requests.post(
+        shop.graphql_url,
+        data="{not json",
+        headers={"X-Shopify-Access-Token": shop.access_token, "Content-Type": "application/json"},
+    )
     assert response.status_code == 400
     assert response.json() == {"errors": {"query": "Required parameter missing or invalid"}}
 
 
 def test_application_graphql_body_is_accepted(shop):
-    response = requests.post(shop.graphql_url, data=docs.SHOP, headers={
-        "X-Shopify-Access-Token": shop.access_token, "Content-Type": "application/graphql"})
+    response = requests.post(
+        shop.graphql_url,
+        data=docs.SHOP,
+        headers={"X-Shopify-Access-Token": shop.access_token, "Content-Type": "application/graphql"},
+    )
     assert response.json()["data"]["shop"]["myshopifyDomain"] == shop.shop_domain
 
 
@@ -125,12 +135,24 @@ def test_product_by_id_and_unknown_id(gql, shop):
 
 def test_product_set_creates_product_with_options_variants_and_stock(gql, shop):
     location = next(iter(shop.store.locations))
-    payload = gql.data(docs.PRODUCT_SET, {"input": {
-        "title": "Sandbox Tee", "productOptions": [{"name": "Size", "values": [{"name": "S"}, {"name": "M"}]}],
-        "variants": [
-            {"optionValues": [{"optionName": "Size", "name": "S"}], "price": "10.00", "sku": "TEE-S",
-             "inventoryQuantities": [{"locationId": location, "name": "available", "quantity": 5}]},
-            {"optionValues": [{"optionName": "Size", "name": "M"}], "price": "11.00", "sku": "TEE-M"}]}})
+    payload = gql.data(
+        docs.PRODUCT_SET,
+        {
+            "input": {
+                "title": "Sandbox Tee",
+                "productOptions": [{"name": "Size", "values": [{"name": "S"}, {"name": "M"}]}],
+                "variants": [
+                    {
+                        "optionValues": [{"optionName": "Size", "name": "S"}],
+                        "price": "10.00",
+                        "sku": "TEE-S",
+                        "inventoryQuantities": [{"locationId": location, "name": "available", "quantity": 5}],
+                    },
+                    {"optionValues": [{"optionName": "Size", "name": "M"}], "price": "11.00", "sku": "TEE-M"},
+                ],
+            }
+        },
+    )
     result = payload["productSet"]
     assert result["userErrors"] == []
     product = result["product"]
@@ -145,8 +167,16 @@ def test_product_set_updates_by_identifier_and_removes_missing_variants(gql, sho
     product = first_product(shop)
     keep = shop.store.variants[product["_variant_ids"][0]]
     option_values = [{"optionName": o["name"], "name": o["value"]} for o in keep["selectedOptions"]]
-    payload = gql.data(docs.PRODUCT_SET, {"identifier": {"id": product["id"]}, "input": {
-        "title": "Renamed", "variants": [{"id": keep["id"], "optionValues": option_values, "price": "1.50"}]}})
+    payload = gql.data(
+        docs.PRODUCT_SET,
+        {
+            "identifier": {"id": product["id"]},
+            "input": {
+                "title": "Renamed",
+                "variants": [{"id": keep["id"], "optionValues": option_values, "price": "1.50"}],
+            },
+        },
+    )
     assert payload["productSet"]["userErrors"] == []
     assert product["title"] == "Renamed"
     assert product["_variant_ids"] == [keep["id"]]
@@ -156,12 +186,21 @@ def test_product_set_updates_by_identifier_and_removes_missing_variants(gql, sho
 def test_product_set_user_errors(gql, shop):
     missing = gql.data(docs.PRODUCT_SET, {"identifier": {"id": "gid://shopify/Product/1"}, "input": {"title": "x"}})
     assert missing["productSet"]["userErrors"][0]["code"] == "PRODUCT_DOES_NOT_EXIST"
-    no_options = gql.data(docs.PRODUCT_SET, {"input": {"title": "x", "variants": [
-        {"optionValues": [{"optionName": "Size", "name": "S"}]}]}})
+    no_options = gql.data(
+        docs.PRODUCT_SET,
+        {"input": {"title": "x", "variants": [{"optionValues": [{"optionName": "Size", "name": "S"}]}]}},
+    )
     assert no_options["productSet"]["userErrors"][0]["code"] == "PRODUCT_OPTIONS_INPUT_MISSING"
-    bad_value = gql.data(docs.PRODUCT_SET, {"input": {
-        "title": "x", "productOptions": [{"name": "Size", "values": [{"name": "S"}]}],
-        "variants": [{"optionValues": [{"optionName": "Size", "name": "XXL"}]}]}})
+    bad_value = gql.data(
+        docs.PRODUCT_SET,
+        {
+            "input": {
+                "title": "x",
+                "productOptions": [{"name": "Size", "values": [{"name": "S"}]}],
+                "variants": [{"optionValues": [{"optionName": "Size", "name": "XXL"}]}],
+            }
+        },
+    )
     error = bad_value["productSet"]["userErrors"][0]
     assert error["code"] == "OPTION_VALUE_DOES_NOT_EXIST"
     assert error["field"] == ["input", "variants", "0", "optionValues", "0"]
@@ -180,27 +219,57 @@ def test_product_set_asynchronous_returns_operation(gql):
 def test_variants_bulk_update(gql, shop):
     product = first_product(shop)
     variant_id = product["_variant_ids"][0]
-    payload = gql.data(docs.VARIANTS_BULK_UPDATE, {"productId": product["id"], "variants": [
-        {"id": variant_id, "price": "99.00", "compareAtPrice": "120.00", "barcode": "123",
-         "inventoryItem": {"sku": "NEW-SKU"}}]})
+    payload = gql.data(
+        docs.VARIANTS_BULK_UPDATE,
+        {
+            "productId": product["id"],
+            "variants": [
+                {
+                    "id": variant_id,
+                    "price": "99.00",
+                    "compareAtPrice": "120.00",
+                    "barcode": "123",
+                    "inventoryItem": {"sku": "NEW-SKU"},
+                }
+            ],
+        },
+    )
     result = payload["productVariantsBulkUpdate"]
     assert result["userErrors"] == []
-    assert result["productVariants"] == [{"id": variant_id, "price": "99.00", "compareAtPrice": "120.00",
-                                          "barcode": "123", "sku": "NEW-SKU"}]
+    assert result["productVariants"] == [
+        {"id": variant_id, "price": "99.00", "compareAtPrice": "120.00", "barcode": "123", "sku": "NEW-SKU"}
+    ]
 
 
 def test_variants_bulk_update_errors_are_all_or_nothing(gql, shop):
     product = first_product(shop)
     variant_id = product["_variant_ids"][0]
     old_price = shop.store.variants[variant_id]["price"]
-    payload = gql.data(docs.VARIANTS_BULK_UPDATE, {"productId": product["id"], "variants": [
-        {"id": variant_id, "price": "5.00"}, {"id": "gid://shopify/ProductVariant/1", "price": "1.00"},
-        {"id": variant_id, "price": "-1"}]})
+    payload = gql.data(
+        docs.VARIANTS_BULK_UPDATE,
+        {
+            "productId": product["id"],
+            "variants": [
+                {"id": variant_id, "price": "5.00"},
+                {"id": "gid://shopify/ProductVariant/1", "price": "1.00"},
+                {"id": variant_id, "price": "-1"},
+            ],
+        },
+    )
     codes = [e["code"] for e in payload["productVariantsBulkUpdate"]["userErrors"]]
     assert codes == ["PRODUCT_VARIANT_DOES_NOT_EXIST", "GREATER_THAN_OR_EQUAL_TO"]
     assert shop.store.variants[variant_id]["price"] == old_price
-    partial = gql.data(docs.VARIANTS_BULK_UPDATE, {"productId": product["id"], "partial": True, "variants": [
-        {"id": variant_id, "price": "5.00"}, {"id": "gid://shopify/ProductVariant/1", "price": "1.00"}]})
+    partial = gql.data(
+        docs.VARIANTS_BULK_UPDATE,
+        {
+            "productId": product["id"],
+            "partial": True,
+            "variants": [
+                {"id": variant_id, "price": "5.00"},
+                {"id": "gid://shopify/ProductVariant/1", "price": "1.00"},
+            ],
+        },
+    )
     assert len(partial["productVariantsBulkUpdate"]["userErrors"]) == 1
     assert shop.store.variants[variant_id]["price"] == "5.00"
     unknown = gql.data(docs.VARIANTS_BULK_UPDATE, {"productId": "gid://shopify/Product/1", "variants": []})
@@ -221,34 +290,60 @@ def test_locations_and_inventory_levels(gql, shop):
     locations = gql.data(docs.LOCATIONS, {"first": 10})["locations"]["nodes"]
     # LocationSortKeys defaults to NAME in the schema, so the order is alphabetical.
     assert [(loc["name"], loc["isPrimary"]) for loc in locations] == [
-        ("Brussels Depot", False), ("Lyon Store", False), ("Main Warehouse", True)]
+        ("Brussels Depot", False),
+        ("Lyon Store", False),
+        ("Main Warehouse", True),
+    ]
     item_id, location_id, level = first_level(shop)
     item = gql.data(docs.INVENTORY_ITEM, {"id": item_id, "names": ["available", "on_hand"]})["inventoryItem"]
     levels = {n["location"]["id"]: n["quantities"] for n in item["inventoryLevels"]["nodes"]}
-    assert levels[location_id] == [{"name": "available", "quantity": level["_quantities"]["available"]},
-                                   {"name": "on_hand", "quantity": level["_quantities"]["on_hand"]}]
+    assert levels[location_id] == [
+        {"name": "available", "quantity": level["_quantities"]["available"]},
+        {"name": "on_hand", "quantity": level["_quantities"]["on_hand"]},
+    ]
 
 
 def _set_input(item_id, location_id, quantity, change_from):
-    return {"name": "available", "reason": "correction", "referenceDocumentUri": "odoo://stock.quant/1",
-            "quantities": [{"inventoryItemId": item_id, "locationId": location_id, "quantity": quantity,
-                            "changeFromQuantity": change_from}]}
+    return {
+        "name": "available",
+        "reason": "correction",
+        "referenceDocumentUri": "odoo://stock.quant/1",
+        "quantities": [
+            {
+                "inventoryItemId": item_id,
+                "locationId": location_id,
+                "quantity": quantity,
+                "changeFromQuantity": change_from,
+            }
+        ],
+    }
 
 
 def test_inventory_set_quantities_compare_and_set(gql, shop):
     item_id, location_id, level = first_level(shop)
     current = level["_quantities"]["available"]
-    payload = gql.data(docs.INVENTORY_SET_QUANTITIES, {"key": "k1", "input": _set_input(item_id, location_id, current + 7, current)})
+    payload = gql.data(
+        docs.INVENTORY_SET_QUANTITIES, {"key": "k1", "input": _set_input(item_id, location_id, current + 7, current)}
+    )
     group = payload["inventorySetQuantities"]["inventoryAdjustmentGroup"]
     assert payload["inventorySetQuantities"]["userErrors"] == []
-    assert group["changes"][0] == {"name": "available", "delta": 7, "quantityAfterChange": current + 7,
-                                   "item": {"id": item_id}, "location": {"id": location_id}}
-    stale = gql.data(docs.INVENTORY_SET_QUANTITIES, {"key": "k2", "input": _set_input(item_id, location_id, 1, current)})
+    assert group["changes"][0] == {
+        "name": "available",
+        "delta": 7,
+        "quantityAfterChange": current + 7,
+        "item": {"id": item_id},
+        "location": {"id": location_id},
+    }
+    stale = gql.data(
+        docs.INVENTORY_SET_QUANTITIES, {"key": "k2", "input": _set_input(item_id, location_id, 1, current)}
+    )
     error = stale["inventorySetQuantities"]["userErrors"][0]
     assert error["code"] == "CHANGE_FROM_QUANTITY_STALE"
     assert error["field"] == ["input", "quantities", "0", "changeFromQuantity"]
     assert level["_quantities"]["available"] == current + 7
-    unchecked = gql.data(docs.INVENTORY_SET_QUANTITIES, {"key": "k3", "input": _set_input(item_id, location_id, 2, None)})
+    unchecked = gql.data(
+        docs.INVENTORY_SET_QUANTITIES, {"key": "k3", "input": _set_input(item_id, location_id, 2, None)}
+    )
     assert unchecked["inventorySetQuantities"]["userErrors"] == []
     assert level["_quantities"]["available"] == 2
 
@@ -305,10 +400,19 @@ def test_generated_orders_are_realistic_and_consistent(gql, shop):
     assert any(o["cancelledAt"] for o in orders)
     assert any(o["refunds"] and not o["cancelledAt"] for o in orders)
     for order in orders:
-        amounts = {k: float(order[k]["shopMoney"]["amount"]) for k in
-                   ("subtotalPriceSet", "totalShippingPriceSet", "totalTaxSet", "totalPriceSet")}
-        assert abs(amounts["subtotalPriceSet"] + amounts["totalShippingPriceSet"] + amounts["totalTaxSet"]
-                   - amounts["totalPriceSet"]) < 0.01
+        amounts = {
+            k: float(order[k]["shopMoney"]["amount"])
+            for k in ("subtotalPriceSet", "totalShippingPriceSet", "totalTaxSet", "totalPriceSet")
+        }
+        assert (
+            abs(
+                amounts["subtotalPriceSet"]
+                + amounts["totalShippingPriceSet"]
+                + amounts["totalTaxSet"]
+                - amounts["totalPriceSet"]
+            )
+            < 0.01
+        )
     again = [o["name"] for o in shop.generate_orders(3, seed=3)]
     shop.reset()
     replay = [o["name"] for o in shop.generate_orders(43, seed=3)][40:]
@@ -331,13 +435,25 @@ def test_fulfillment_create_with_tracking(gql, shop):
     data = gql.data(docs.FULFILLMENT_ORDERS, {"id": order["id"]})["order"]
     fulfillment_order = data["fulfillmentOrders"]["nodes"][0]
     assert fulfillment_order["status"] == "OPEN"
-    assert gql.data(docs.FULFILLMENT_ORDERS_ROOT, {"first": 5})["fulfillmentOrders"]["nodes"][0]["id"] == fulfillment_order["id"]
-    lines = [{"id": line["id"], "quantity": line["remainingQuantity"]}
-             for line in fulfillment_order["lineItems"]["nodes"]]
-    payload = gql.data(docs.FULFILLMENT_CREATE, {"fulfillment": {
-        "lineItemsByFulfillmentOrder": [{"fulfillmentOrderId": fulfillment_order["id"], "fulfillmentOrderLineItems": lines}],
-        "trackingInfo": {"number": "1Z999", "url": "https://track.example/1Z999", "company": "UPS"},
-        "notifyCustomer": False}})
+    assert (
+        gql.data(docs.FULFILLMENT_ORDERS_ROOT, {"first": 5})["fulfillmentOrders"]["nodes"][0]["id"]
+        == fulfillment_order["id"]
+    )
+    lines = [
+        {"id": line["id"], "quantity": line["remainingQuantity"]} for line in fulfillment_order["lineItems"]["nodes"]
+    ]
+    payload = gql.data(
+        docs.FULFILLMENT_CREATE,
+        {
+            "fulfillment": {
+                "lineItemsByFulfillmentOrder": [
+                    {"fulfillmentOrderId": fulfillment_order["id"], "fulfillmentOrderLineItems": lines}
+                ],
+                "trackingInfo": {"number": "1Z999", "url": "https://track.example/1Z999", "company": "UPS"},
+                "notifyCustomer": False,
+            }
+        },
+    )
     fulfillment = payload["fulfillmentCreate"]["fulfillment"]
     assert payload["fulfillmentCreate"]["userErrors"] == []
     assert fulfillment["status"] == "SUCCESS"
@@ -345,8 +461,10 @@ def test_fulfillment_create_with_tracking(gql, shop):
     after = gql.data(docs.FULFILLMENT_ORDERS, {"id": order["id"]})["order"]
     assert after["displayFulfillmentStatus"] == "FULFILLED"
     assert after["fulfillmentOrders"]["nodes"][0]["status"] == "CLOSED"
-    again = gql.data(docs.FULFILLMENT_CREATE, {"fulfillment": {
-        "lineItemsByFulfillmentOrder": [{"fulfillmentOrderId": fulfillment_order["id"]}]}})
+    again = gql.data(
+        docs.FULFILLMENT_CREATE,
+        {"fulfillment": {"lineItemsByFulfillmentOrder": [{"fulfillmentOrderId": fulfillment_order["id"]}]}},
+    )
     assert "unfulfillable status= closed" in again["fulfillmentCreate"]["userErrors"][0]["message"]
 
 
@@ -354,12 +472,22 @@ def test_fulfillment_create_errors(gql, shop):
     order = shop.generate_orders(1, seed=11, cancel_rate=0, refund_rate=0)[0]
     fo_id = order["_fulfillment_order_ids"][0]
     line = shop.store.fulfillment_orders[fo_id]["lineItems"][0]
-    too_many = gql.data(docs.FULFILLMENT_CREATE, {"fulfillment": {"lineItemsByFulfillmentOrder": [
-        {"fulfillmentOrderId": fo_id, "fulfillmentOrderLineItems": [{"id": line["id"], "quantity": 99}]}]}})
+    too_many = gql.data(
+        docs.FULFILLMENT_CREATE,
+        {
+            "fulfillment": {
+                "lineItemsByFulfillmentOrder": [
+                    {"fulfillmentOrderId": fo_id, "fulfillmentOrderLineItems": [{"id": line["id"], "quantity": 99}]}
+                ]
+            }
+        },
+    )
     assert too_many["fulfillmentCreate"]["fulfillment"] is None
     assert too_many["fulfillmentCreate"]["userErrors"][0]["field"] == ["fulfillment"]
-    missing = gql.data(docs.FULFILLMENT_CREATE, {"fulfillment": {"lineItemsByFulfillmentOrder": [
-        {"fulfillmentOrderId": "gid://shopify/FulfillmentOrder/1"}]}})
+    missing = gql.data(
+        docs.FULFILLMENT_CREATE,
+        {"fulfillment": {"lineItemsByFulfillmentOrder": [{"fulfillmentOrderId": "gid://shopify/FulfillmentOrder/1"}]}},
+    )
     assert missing["fulfillmentCreate"]["userErrors"][0]["message"] == "Fulfillment order does not exist."
 
 
@@ -385,11 +513,18 @@ def test_refund_order_helper_updates_totals(shop):
 def test_customers_and_customer_set_upsert(gql, shop):
     page = gql.data(docs.CUSTOMERS_PAGE, {"first": 3})["customers"]
     assert len(page["nodes"]) == 3 and page["pageInfo"]["hasNextPage"]
-    created = gql.data(docs.CUSTOMER_SET, {"input": {"email": "new@example.com", "firstName": "New", "tags": ["odoo"]},
-                                           "identifier": {"email": "new@example.com"}})["customerSet"]
+    created = gql.data(
+        docs.CUSTOMER_SET,
+        {
+            "input": {"email": "new@example.com", "firstName": "New", "tags": ["odoo"]},
+            "identifier": {"email": "new@example.com"},
+        },
+    )["customerSet"]
     assert created["userErrors"] == []
-    updated = gql.data(docs.CUSTOMER_SET, {"input": {"email": "new@example.com", "lastName": "Person"},
-                                           "identifier": {"email": "new@example.com"}})["customerSet"]
+    updated = gql.data(
+        docs.CUSTOMER_SET,
+        {"input": {"email": "new@example.com", "lastName": "Person"}, "identifier": {"email": "new@example.com"}},
+    )["customerSet"]
     assert updated["customer"]["id"] == created["customer"]["id"]
     assert updated["customer"]["lastName"] == "Person"
     found = gql.data(docs.CUSTOMERS_PAGE, {"first": 5, "query": "email:new@example.com"})["customers"]["nodes"]
@@ -398,10 +533,13 @@ def test_customers_and_customer_set_upsert(gql, shop):
 
 def test_customer_set_errors(gql, shop):
     taken = next(iter(shop.store.customers.values()))["email"]
-    cases = [({"input": {"email": taken}}, "TAKEN"), ({"input": {"email": "not-an-email"}}, "INVALID"),
-             ({"input": {"id": "gid://shopify/Customer/1", "note": "x"}}, "NOT_FOUND"),
-             ({"input": {"email": "a@b.co"}, "identifier": {"email": "c@d.co"}}, "INPUT_MISMATCH"),
-             ({"input": {"note": "nobody"}}, "BLANK")]
+    cases = [
+        ({"input": {"email": taken}}, "TAKEN"),
+        ({"input": {"email": "not-an-email"}}, "INVALID"),
+        ({"input": {"id": "gid://shopify/Customer/1", "note": "x"}}, "NOT_FOUND"),
+        ({"input": {"email": "a@b.co"}, "identifier": {"email": "c@d.co"}}, "INPUT_MISMATCH"),
+        ({"input": {"note": "nobody"}}, "BLANK"),
+    ]
     for variables, code in cases:
         result = gql.data(docs.CUSTOMER_SET, variables)["customerSet"]
         assert result["customer"] is None
@@ -410,8 +548,10 @@ def test_customer_set_errors(gql, shop):
 
 # -- files, media, bulk -------------------------------------------------------------------------------
 def test_staged_upload_then_file_create_and_product_media(gql, shop):
-    targets = gql.data(docs.STAGED_UPLOADS_CREATE, {"input": [
-        {"resource": "IMAGE", "filename": "shirt.jpg", "mimeType": "image/jpeg", "httpMethod": "POST"}]})
+    targets = gql.data(
+        docs.STAGED_UPLOADS_CREATE,
+        {"input": [{"resource": "IMAGE", "filename": "shirt.jpg", "mimeType": "image/jpeg", "httpMethod": "POST"}]},
+    )
     target = targets["stagedUploadsCreate"]["stagedTargets"][0]
     fields = {p["name"]: p["value"] for p in target["parameters"]}
     not_yet = gql.data(docs.FILE_CREATE, {"files": [{"originalSource": target["resourceUrl"], "alt": "Shirt"}]})
@@ -421,13 +561,23 @@ def test_staged_upload_then_file_create_and_product_media(gql, shop):
     created = gql.data(docs.FILE_CREATE, {"files": [{"originalSource": target["resourceUrl"], "alt": "Shirt"}]})
     assert created["fileCreate"]["files"][0]["image"]["url"] == target["resourceUrl"]
     product = first_product(shop)
-    media = gql.data(docs.PRODUCT_CREATE_MEDIA, {"productId": product["id"], "media": [
-        {"originalSource": target["resourceUrl"], "alt": "Shirt", "mediaContentType": "IMAGE"}]})
+    media = gql.data(
+        docs.PRODUCT_CREATE_MEDIA,
+        {
+            "productId": product["id"],
+            "media": [{"originalSource": target["resourceUrl"], "alt": "Shirt", "mediaContentType": "IMAGE"}],
+        },
+    )
     assert media["productCreateMedia"]["mediaUserErrors"] == []
     listed = gql.data(docs.PRODUCT_BY_ID, {"id": product["id"]})["product"]["media"]["nodes"]
     assert listed[0]["image"]["url"] == target["resourceUrl"] and listed[0]["status"] == "READY"
-    bad = gql.data(docs.PRODUCT_CREATE_MEDIA, {"productId": "gid://shopify/Product/1", "media": [
-        {"originalSource": "https://x/y.jpg", "mediaContentType": "IMAGE"}]})
+    bad = gql.data(
+        docs.PRODUCT_CREATE_MEDIA,
+        {
+            "productId": "gid://shopify/Product/1",
+            "media": [{"originalSource": "https://x/y.jpg", "mediaContentType": "IMAGE"}],
+        },
+    )
     assert bad["productCreateMedia"]["mediaUserErrors"][0]["code"] == "PRODUCT_DOES_NOT_EXIST"
 
 
@@ -457,13 +607,16 @@ def test_bulk_operation_invalid_query(gql):
 
 # -- webhook subscriptions ------------------------------------------------------------------------------
 def test_webhook_subscription_create_list_delete(gql, receiver):
-    created = gql.data(docs.WEBHOOK_SUBSCRIPTION_CREATE, {"topic": "ORDERS_CREATE",
-                                                          "sub": {"uri": receiver.url, "format": "JSON"}})
+    created = gql.data(
+        docs.WEBHOOK_SUBSCRIPTION_CREATE, {"topic": "ORDERS_CREATE", "sub": {"uri": receiver.url, "format": "JSON"}}
+    )
     subscription = created["webhookSubscriptionCreate"]["webhookSubscription"]
     assert subscription["apiVersion"]["handle"] == "2026-04"
     duplicate = gql.data(docs.WEBHOOK_SUBSCRIPTION_CREATE, {"topic": "ORDERS_CREATE", "sub": {"uri": receiver.url}})
-    assert duplicate["webhookSubscriptionCreate"]["userErrors"][0]["message"] == \
-        "Address for this topic has already been taken"
+    assert (
+        duplicate["webhookSubscriptionCreate"]["userErrors"][0]["message"]
+        == "Address for this topic has already been taken"
+    )
     invalid = gql.data(docs.WEBHOOK_SUBSCRIPTION_CREATE, {"topic": "ORDERS_CREATE", "sub": {"uri": "ftp://x"}})
     assert invalid["webhookSubscriptionCreate"]["userErrors"][0]["message"] == "Address is invalid"
     listed = gql.data(docs.WEBHOOK_SUBSCRIPTIONS, {"first": 10})["webhookSubscriptions"]["nodes"]

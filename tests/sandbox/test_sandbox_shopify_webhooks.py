@@ -1,5 +1,6 @@
 """Shopify webhooks: headers, HMAC computed independently, JSON and XML,
 retries with backoff, and the webhook faults."""
+
 import base64
 import hashlib
 import hmac
@@ -51,8 +52,10 @@ def test_xml_format_is_signed_over_the_raw_body(shop, receiver):
 def test_subscription_made_over_graphql_receives_events(gql, shop, receiver):
     gql.data(docs.WEBHOOK_SUBSCRIPTION_CREATE, {"topic": "PRODUCTS_UPDATE", "sub": {"uri": receiver.url}})
     product = next(iter(shop.store.products.values()))
-    gql.data(docs.VARIANTS_BULK_UPDATE, {"productId": product["id"], "variants": [
-        {"id": product["_variant_ids"][0], "price": "3.00"}]})
+    gql.data(
+        docs.VARIANTS_BULK_UPDATE,
+        {"productId": product["id"], "variants": [{"id": product["_variant_ids"][0], "price": "3.00"}]},
+    )
     call = receiver.wait_for(1)[0]
     assert call["headers"]["X-Shopify-Topic"] == "products/update"
     assert json.loads(call["body"])["variants"][0]["price"] == "3.00"
@@ -71,8 +74,10 @@ def test_state_changes_fire_their_topics(shop, receiver):
     shop.webhooks.drain()
     topics = [c["headers"]["X-Shopify-Topic"] for c in receiver.calls]
     assert "orders/cancelled" in topics and "orders/updated" in topics
-    assert "app/uninstalled" == topics[-1]
-    levels = [json.loads(c["body"]) for c in receiver.calls if c["headers"]["X-Shopify-Topic"] == "inventory_levels/update"]
+    assert topics[-1] == "app/uninstalled"
+    levels = [
+        json.loads(c["body"]) for c in receiver.calls if c["headers"]["X-Shopify-Topic"] == "inventory_levels/update"
+    ]
     assert {"inventory_item_id": int(item_id.rsplit("/", 1)[1]), "available": 42}.items() <= levels[-1].items()
     # after uninstall the token no longer works
     assert requestsless_status(shop) == 401
@@ -80,8 +85,10 @@ def test_state_changes_fire_their_topics(shop, receiver):
 
 def requestsless_status(shop):
     import requests
-    return requests.post(shop.graphql_url, json={"query": docs.SHOP},
-                         headers={"X-Shopify-Access-Token": shop.access_token}).status_code
+
+    return requests.post(
+        shop.graphql_url, json={"query": docs.SHOP}, headers={"X-Shopify-Access-Token": shop.access_token}
+    ).status_code
 
 
 def test_failed_deliveries_are_retried_with_the_same_ids(shop, receiver):
