@@ -165,6 +165,10 @@ class SandboxServer:
     def rate_limited_response(self):
         raise NotImplementedError
 
+    def server_error_response(self, status):
+        """The body of an injected 5xx; subclasses use their API's shape."""
+        return json_response({"errors": "Internal Server Error"}, status=status)
+
     def control(self, request, action):
         """Sandbox-specific control actions; None if unknown."""
         return None
@@ -198,7 +202,7 @@ class SandboxServer:
             return self.rate_limited_response()
         status = faults.pick_error_status()
         if status:
-            return json_response({"errors": "Internal error (sandbox fault %d)" % status}, status=status)
+            return self.server_error_response(status)
         response = self.handle(request, record)
         if record.get("write") and faults.take_drop():
             raise DropConnection()

@@ -180,10 +180,16 @@ class HubSpotSandbox(SandboxServer):
         """A CRM user edit (changeSource CRM_UI): fires propertyChange webhooks."""
         object_type = TYPE_ALIASES.get(object_type, object_type)
         with self.lock:
-            record = self.store.get(object_type, str(object_id))
+            record = self._existing(object_type, object_id)
             changed = self.store.update(record, object_type, properties)
             self._events(object_type, record, "propertyChange", changed=changed, source="CRM_UI")
             return record
+
+    def _existing(self, object_type, object_id):
+        record = self.store.get(object_type, str(object_id))
+        if record is None:
+            raise KeyError("no %s with id %s in the HubSpot sandbox" % (object_type, object_id))
+        return record
 
     def create_object(self, object_type, properties):
         """A CRM user creates a record: fires creation webhooks."""
@@ -196,7 +202,7 @@ class HubSpotSandbox(SandboxServer):
     def archive_object(self, object_type, object_id):
         object_type = TYPE_ALIASES.get(object_type, object_type)
         with self.lock:
-            record = self.store.get(object_type, str(object_id))
+            record = self._existing(object_type, object_id)
             self.store.archive(record)
             self._events(object_type, record, "deletion", source="CRM_UI")
 
@@ -330,6 +336,9 @@ class HubSpotSandbox(SandboxServer):
 
     def rate_limited_response(self):
         return self._rate_limited("TEN_SECONDLY_ROLLING", "You have reached your ten_secondly_rolling limit.")
+
+    def server_error_response(self, status):
+        return self._error_response(ApiError(status, "internal error", "INTERNAL_ERROR"))
 
     def _error_response(self, error):
         payload = {

@@ -233,4 +233,32 @@ NODES = """
 query Nodes($ids: [ID!]!) { nodes(ids: $ids) { __typename id ... on Product { title } ... on Customer { email } } }
 """
 
+VARIANTS_PAGE = """
+query VariantsPage($first: Int!, $query: String) {
+  productVariants(first: $first, query: $query) { nodes { id sku inventoryQuantity product { id } } }
+}
+"""
+
+INVENTORY_ITEMS_PAGE = """
+query InventoryItemsPage($first: Int!, $query: String) {
+  inventoryItems(first: $first, query: $query) { nodes { id sku tracked } }
+}
+"""
+
+FILES_PAGE = """
+query FilesPage($first: Int!) { files(first: $first) { nodes { id fileStatus ... on MediaImage { image { url } } } } }
+"""
+
+LOOKUPS = """
+query Lookups($variant: ID!, $level: ID!, $location: ID!, $customer: ID!, $order: ID!, $fo: ID!, $bulk: ID!) {
+  productVariant(id: $variant) { id sku }
+  inventoryLevel(id: $level) { id item { id } location { id } }
+  location(id: $location) { id name }
+  customer(id: $customer) { id email }
+  order(id: $order) { id name }
+  fulfillmentOrder(id: $fo) { id status }
+  bulkOperation(id: $bulk) { id status }
+}
+"""
+
 DOCUMENTS = {name: value for name, value in globals().items() if name.isupper() and isinstance(value, str)}

@@ -633,3 +633,67 @@ def test_requests_are_recorded_with_operation(gql, shop):
     assert record["operation_name"] == "Shop" and record["root_fields"] == ["shop"]
     assert record["status"] == 200 and record["method"] == "POST"
     assert json.loads(record["body"])["query"] == docs.SHOP
+
+
+# -- every served root field -------------------------------------------------------------------------
+def test_remaining_root_lookups(gql, shop):
+    order = shop.generate_orders(1, seed=2, cancel_rate=0, refund_rate=0)[0]
+    bulk = gql.data(docs.BULK_OPERATION_RUN_QUERY, {"query": docs.BULK_PRODUCTS_EXPORT})
+    variant = next(iter(shop.store.variants.values()))
+    _, location_id, level = first_level(shop)
+    customer = next(iter(shop.store.customers.values()))
+    data = gql.data(
+        docs.LOOKUPS,
+        {
+            "variant": variant["id"],
+            "level": level["id"],
+            "location": location_id,
+            "customer": customer["id"],
+            "order": order["id"],
+            "fo": order["_fulfillment_order_ids"][0],
+            "bulk": bulk["bulkOperationRunQuery"]["bulkOperation"]["id"],
+        },
+    )
+    assert data["productVariant"]["sku"] == variant["sku"]
+    assert data["inventoryLevel"]["location"]["id"] == location_id
+    assert data["customer"]["email"] == customer["email"]
+    assert data["order"]["name"] == order["name"] and data["fulfillmentOrder"]["status"] == "OPEN"
+    assert data["bulkOperation"]["status"] == "COMPLETED"
+    # a product id is not a variant: typed lookups return null, not another type
+    wrong = gql.data(
+        docs.LOOKUPS,
+        dict.fromkeys(("variant", "level", "location", "customer", "order", "fo", "bulk"), first_product(shop)["id"]),
+    )
+    assert all(value is None for value in wrong.values())
+    sku = variant["sku"]
+    variants = gql.data(docs.VARIANTS_PAGE, {"first": 5, "query": "sku:%s" % sku})["productVariants"]["nodes"]
+    assert [v["id"] for v in variants] == [variant["id"]]
+    items = gql.data(docs.INVENTORY_ITEMS_PAGE, {"first": 5, "query": "sku:%s" % sku})["inventoryItems"]["nodes"]
+    assert [i["id"] for i in items] == [variant["_inventory_item_id"]]
+    assert gql.data(docs.FILES_PAGE, {"first": 5})["files"]["nodes"] == []
+
+
+def _served_root_fields():
+    from sandbox.shopify_api import COMPUTED
+
+    return sorted((parent, field) for parent, field in COMPUTED if parent in ("QueryRoot", "Mutation"))
+
+
+def test_every_served_root_field_has_a_document():
+    from graphql import parse
+    from graphql.language import FieldNode
+
+    used = set()
+    for document in docs.DOCUMENTS.values():
+        for definition in parse(document).definitions:
+            used |= {s.name.value for s in definition.selection_set.selections if isinstance(s, FieldNode)}
+    assert [field for _, field in _served_root_fields() if field not in used] == []
+
+
+def test_every_served_root_field_rejects_unknown_arguments(gql):
+    for parent, field in _served_root_fields():
+        operation = "mutation" if parent == "Mutation" else "query"
+        payload = gql("%s { %s(notAnArgument: 1) { __typename } }" % (operation, field))
+        codes = {e["extensions"]["code"] for e in payload["errors"]}
+        assert "argumentNotAccepted" in codes, (field, payload)
+        assert "data" not in payload
