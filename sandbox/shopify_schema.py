@@ -28,7 +28,13 @@ def get_schema():
     """Build the client schema on first use; later calls reuse it."""
     with _lock:
         if "schema" not in _cache:
-            with gzip.open(schema_path()) as handle:
+            path = schema_path()
+            if not os.path.exists(path):
+                raise FileNotFoundError(
+                    "Shopify schema not found at %s: put the shared contracts beside the project "
+                    "or set SYNC_SHOPIFY_SCHEMA to admin_2026-04.json.gz" % path
+                )
+            with gzip.open(path) as handle:
                 _cache["schema"] = build_client_schema(json.load(handle)["data"])
         return _cache["schema"]
 
