@@ -61,7 +61,7 @@ class SyncJob(models.Model):
     operation = fields.Char(required=True, index=True)
     direction = fields.Selection([("import", "Import"), ("export", "Export")], required=True, default="export")
     category = fields.Selection(JOB_CATEGORIES, required=True, default="other")
-    priority = fields.Integer(default=50, help="Lower runs first.")
+    priority = fields.Integer(default=50, aggregator="min", help="Lower runs first.")
     heavy = fields.Boolean(help="Runs only inside the backend's nightly window when it asks so.")
     res_model = fields.Char("Model", index=True)
     res_id = fields.Many2oneReference("Record ID", model_field="res_model")
@@ -81,7 +81,7 @@ class SyncJob(models.Model):
         default="pending",
         index=True,
     )
-    attempts = fields.Integer(default=0)
+    attempts = fields.Integer(default=0, aggregator="max")
     max_attempts = fields.Integer(related="backend_id.max_attempts")
     next_attempt_at = fields.Datetime("Next attempt", index=True)
     started_at = fields.Datetime()
