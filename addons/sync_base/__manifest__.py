@@ -17,6 +17,10 @@
         "views/sync_job_views.xml",
         "views/sync_binding_views.xml",
         "views/sync_exchange_views.xml",
+        "data/sync_field_rule_data.xml",
+        "wizard/sync_ownership_transfer_views.xml",
+        "views/sync_field_rule_views.xml",
+        "views/sync_conflict_views.xml",
         "views/sync_menus.xml",
     ],
     "demo": [
@@ -27,7 +31,7 @@
             "sync_base/static/src/tours/*.js",
         ],
     },
-    "external_dependencies": {"python": ["requests"]},
+    "external_dependencies": {"python": ["requests", "xlsxwriter", "openpyxl"]},
     "installable": True,
     "application": True,
 }

@@ -4,3 +4,7 @@ from . import sync_binding
 from . import sync_exchange
 from . import sync_job
 from . import res_partner
+from . import sync_field_rule
+from . import sync_conflict
+from . import sync_owned_mixin
+from . import res_partner_ownership

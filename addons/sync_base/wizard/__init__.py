@@ -1,0 +1,1 @@
+from . import sync_ownership_transfer
