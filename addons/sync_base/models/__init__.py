@@ -1,3 +1,4 @@
+from . import sync_record_link_mixin
 from . import sync_bound_mixin
 from . import sync_backend
 from . import sync_binding

@@ -2,7 +2,7 @@ import json
 import logging
 import random
 import time
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 import pytz
 import requests
@@ -491,10 +491,6 @@ class SyncBackend(models.Model):
             "tag": "display_notification",
             "params": {"title": title, "message": message, "type": kind, "sticky": kind == "danger"},
         }
-
-    def _now(self):
-        # One place to read the clock, so freezegun and tests agree with SQL.
-        return datetime.utcnow().replace(microsecond=0)
 
 
 class SyncBlackout(models.Model):

@@ -1,7 +1,7 @@
 import hashlib
 import json
 
-from odoo import _, api, fields, models
+from odoo import api, fields, models
 
 
 class SyncBinding(models.Model):
@@ -13,6 +13,7 @@ class SyncBinding(models.Model):
     """
 
     _name = "sync.binding"
+    _inherit = ["sync.record.link.mixin"]
     _description = "Sync Binding"
     _order = "backend_id, external_type, id"
     _rec_name = "external_id"
@@ -22,9 +23,8 @@ class SyncBinding(models.Model):
     code = fields.Selection(related="backend_id.code", string="Connector")
     external_type = fields.Char(required=True, help="Kind of external object, e.g. product, variant, contact.")
     external_id = fields.Char(required=True, index=True)
-    res_model = fields.Char("Model", required=True, index=True)
-    res_id = fields.Many2oneReference("Record ID", model_field="res_model", required=True, index=True)
-    record_name = fields.Char("Record", compute="_compute_record_name")
+    res_model = fields.Char(required=True)
+    res_id = fields.Many2oneReference(required=True)
     sync_hash = fields.Char(
         "Last payload hash", help="Hash of the last payload synced; an identical payload is not sent again."
     )
@@ -45,14 +45,6 @@ class SyncBinding(models.Model):
             "This Odoo record is already linked to another external object of the same type.",
         ),
     ]
-
-    @api.depends("res_model", "res_id")
-    def _compute_record_name(self):
-        for binding in self:
-            record = None
-            if binding.res_model in self.env:
-                record = self.env[binding.res_model].browse(binding.res_id).exists()
-            binding.record_name = record.sudo().display_name if record else _("(deleted) %s", binding.res_id)
 
     @staticmethod
     def _hash_payload(payload):
@@ -87,12 +79,3 @@ class SyncBinding(models.Model):
         """True when ``payload`` is what was synced last time: nothing to send."""
         self.ensure_one()
         return bool(self.sync_hash) and self.sync_hash == self._hash_payload(payload)
-
-    def action_open_record(self):
-        self.ensure_one()
-        return {
-            "type": "ir.actions.act_window",
-            "res_model": self.res_model,
-            "res_id": self.res_id,
-            "view_mode": "form",
-        }

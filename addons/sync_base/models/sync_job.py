@@ -51,6 +51,7 @@ class SyncJob(models.Model):
     """
 
     _name = "sync.job"
+    _inherit = ["sync.record.link.mixin"]
     _description = "Sync Job"
     _order = "priority, id"
     _rec_name = "display_name"
@@ -63,9 +64,6 @@ class SyncJob(models.Model):
     category = fields.Selection(JOB_CATEGORIES, required=True, default="other")
     priority = fields.Integer(default=50, aggregator="min", help="Lower runs first.")
     heavy = fields.Boolean(help="Runs only inside the backend's nightly window when it asks so.")
-    res_model = fields.Char("Model", index=True)
-    res_id = fields.Many2oneReference("Record ID", model_field="res_model")
-    record_name = fields.Char("Record", compute="_compute_record_name")
     external_id = fields.Char(index=True)
     payload = fields.Text()
     result = fields.Text()
@@ -113,14 +111,6 @@ class SyncJob(models.Model):
                 ON sync_job (backend_id, priority, id) WHERE state = 'pending'
             """
         )
-
-    @api.depends("res_model", "res_id")
-    def _compute_record_name(self):
-        for job in self:
-            job.record_name = False
-            if job.res_model in self.env and job.res_id:
-                record = self.env[job.res_model].browse(job.res_id).exists()
-                job.record_name = record.sudo().display_name if record else _("(deleted) %s", job.res_id)
 
     @api.depends("operation", "record_name", "external_id")
     def _compute_display_name(self):
@@ -442,18 +432,6 @@ class SyncJob(models.Model):
     def action_cancel(self):
         self._check_user_can_act()
         self.filtered(lambda job: job.state in ("pending", "failed")).sudo().write({"state": "cancelled"})
-
-    def action_open_record(self):
-        self.ensure_one()
-        if not (self.res_model and self.res_id):
-            raise UserError(_("Job %s is not linked to an Odoo record.", self.display_name))
-        return {
-            "type": "ir.actions.act_window",
-            "res_model": self.res_model,
-            "res_id": self.res_id,
-            "view_mode": "form",
-            "target": "current",
-        }
 
     def action_show_exchanges(self):
         self.ensure_one()
