@@ -171,10 +171,10 @@ class SyncConflict(models.Model):
             if record and conflict.owner != "odoo":
                 conflict._write_to_record(record, conflict.odoo_value, {"sync_base_incoming": conflict.owner})
             conflict._resolve("owner_kept", _(
-                "Conflict on %(field)s: the value of %(owner)s was kept (%(value)s); %(source)s's value "
+                "Conflict on %(field)s: the value of %(owner)s was kept (%(value)s); %(writer)s's value "
                 "%(incoming)s was discarded.",
                 field=conflict.field_description, owner=conflict._label(conflict.owner),
-                value=conflict.odoo_value_display or _("empty"), source=conflict._label(conflict.source_system),
+                value=conflict.odoo_value_display or _("empty"), writer=conflict._label(conflict.source_system),
                 incoming=conflict.incoming_value_display or _("empty"),
             ), record)
         return True
@@ -187,8 +187,8 @@ class SyncConflict(models.Model):
             if record:
                 conflict._write_to_record(record, conflict.incoming_value, {"sync_base_resolving": True})
             message = _(
-                "Conflict on %(field)s: %(source)s's value %(incoming)s was accepted in place of %(value)s.",
-                field=conflict.field_description, source=conflict._label(conflict.source_system),
+                "Conflict on %(field)s: %(writer)s's value %(incoming)s was accepted in place of %(value)s.",
+                field=conflict.field_description, writer=conflict._label(conflict.source_system),
                 incoming=conflict.incoming_value_display or _("empty"), value=conflict.odoo_value_display or _("empty"),
             )
             if conflict.owner not in ("odoo", False):

@@ -187,10 +187,13 @@ class SyncFieldRule(models.Model):
 
     @api.depends("model_name", "field_name")
     def _compute_model_field(self):
+        # Sync users read the map without reading the technical model registry.
+        IrModel, IrField = self.env["ir.model"].sudo(), self.env["ir.model.fields"].sudo()
         for rule in self:
-            rule.model_id = self.env["ir.model"]._get(rule.model_name) if rule.model_name else False
-            rule.field_id = rule.model_id and self.env["ir.model.fields"]._get(rule.model_name, rule.field_name)
-            rule.field_description = rule.field_id.field_description or rule.field_name
+            rule.model_id = IrModel._get(rule.model_name) if rule.model_name else False
+            field = IrField._get(rule.model_name, rule.field_name) if rule.model_id else IrField
+            rule.field_id = field
+            rule.field_description = field.field_description or rule.field_name
             rule.is_installed = rule._field() is not None
 
     @api.depends("owner", "readers", "policy")

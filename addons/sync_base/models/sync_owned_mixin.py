@@ -56,6 +56,7 @@ class SyncOwnedMixin(models.AbstractModel):
                     owned[record_id][fname] = rule
         return owned
 
+    @api.depends_context("uid")
     def _compute_sync_ownership(self):
         owned = self._sync_external_owners()
         is_manager = self.env.user.has_group("sync_base.group_sync_manager")
