@@ -23,14 +23,13 @@ class SyncConflict(models.Model):
 
     _name = "sync.conflict"
     _description = "Sync Ownership Conflict"
-    _inherit = ["mail.thread"]
+    _inherit = ["mail.thread", "sync.record.link.mixin"]
     _order = "state, detected_at desc, id desc"
 
     name = fields.Char(compute="_compute_name")
     rule_id = fields.Many2one("sync.field.rule", ondelete="set null", index=True)
-    res_model = fields.Char("Model", required=True, index=True)
-    res_id = fields.Many2oneReference("Record ID", model_field="res_model", required=True, index=True)
-    record_name = fields.Char("Record", compute="_compute_record_name")
+    res_model = fields.Char(required=True)
+    res_id = fields.Many2oneReference(required=True)
     field_name = fields.Char("Field", required=True, index=True)
     field_description = fields.Char("Field label")
     owner = fields.Selection("_selection_system", help="The system owning the field when the conflict happened.")
@@ -61,12 +60,6 @@ class SyncConflict(models.Model):
     def _compute_name(self):
         for conflict in self:
             conflict.name = f"{conflict.record_name} / {conflict.field_description or conflict.field_name}"
-
-    @api.depends("res_model", "res_id")
-    def _compute_record_name(self):
-        for conflict in self:
-            record = conflict._target()
-            conflict.record_name = record.sudo().display_name if record else _("(deleted) %s", conflict.res_id)
 
     def _target(self):
         """The record fought over, in the current user's environment, or None when gone."""
@@ -221,8 +214,3 @@ class SyncConflict(models.Model):
 
     def _label(self, code):
         return dict(system_selection(self.env)).get(code, code or _("nobody"))
-
-    def action_open_record(self):
-        self.ensure_one()
-        return {"type": "ir.actions.act_window", "res_model": self.res_model, "res_id": self.res_id,
-                "view_mode": "form"}
