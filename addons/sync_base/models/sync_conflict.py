@@ -90,7 +90,7 @@ class SyncConflict(models.Model):
 
     @api.model
     def _record(self, rule, record, fname, incoming, *, source, backend=None, external_updated_at=None,
-                odoo_value=None, state=None):
+                odoo_value=None, state=None, owner=None):
         """Record that ``source`` tried to write ``incoming`` into ``record.fname``.
 
         ``odoo_value`` defaults to the record's current value. The same write seen
@@ -105,7 +105,7 @@ class SyncConflict(models.Model):
             "res_id": record.id,
             "field_name": fname,
             "field_description": record._fields[fname]._description_string(self.env),
-            "owner": rule.owner,
+            "owner": owner or rule.owner,
             "policy": rule.policy,
             "source_system": source,
             "backend_id": backend.id if backend else False,

@@ -470,6 +470,7 @@ class SyncFieldRule(models.Model):
             self.env["sync.conflict"]._record(
                 rule, record, fname, normalise_value(record._fields[fname], value),
                 source=backend.code, backend=backend, external_updated_at=external_updated_at,
+                owner=rule._effective_owner(first_import),
             )
         if applied:
             record.with_context(sync_base_incoming=backend.code).write(

@@ -1,2 +1,2 @@
 from . import test_binding, test_concurrency, test_queue, test_security, test_tour
-from . import test_ownership, test_ownership_transfer
+from . import test_ownership, test_ownership_tour, test_ownership_transfer

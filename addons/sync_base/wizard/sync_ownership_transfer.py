@@ -5,31 +5,34 @@ import io
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools.misc import xlsxwriter
+from odoo.tools.translate import LazyTranslate
 
 from ..models.sync_field_rule import POLICIES, TRANSFORMS, system_selection
+
+_lt = LazyTranslate(__name__)
 
 # (rule field, column header, editable): the sheet a business owner reviews. Read-only
 # columns are there to judge the map (direction, risk, conflicts) and ignored on import.
 COLUMNS = [
-    ("model_name", "Model", True),
-    ("field_name", "Field", True),
-    ("field_description", "Field label", False),
-    ("backend", "Backend", True),
-    ("owner", "Owner", True),
-    ("import_owner", "Owner until imported", True),
-    ("readers", "Readers", True),
-    ("flow", "Direction", False),
-    ("policy", "Policy", True),
-    ("external_field", "External field", True),
-    ("transform", "Transform", True),
-    ("source_field_names", "Joined fields", True),
-    ("separator", "Separator", True),
-    ("max_length", "Max length", True),
-    ("active", "Active", True),
-    ("note", "Note", True),
-    ("recent_conflict_count", "Conflicts (30 days)", False),
-    ("recent_writers", "Recent writers", False),
-    ("risk", "Risk", False),
+    ("model_name", _lt("Model"), True),
+    ("field_name", _lt("Field"), True),
+    ("field_description", _lt("Field label"), False),
+    ("backend", _lt("Backend"), True),
+    ("owner", _lt("Owner"), True),
+    ("import_owner", _lt("Owner until imported"), True),
+    ("readers", _lt("Readers"), True),
+    ("flow", _lt("Direction"), False),
+    ("policy", _lt("Policy"), True),
+    ("external_field", _lt("External field"), True),
+    ("transform", _lt("Transform"), True),
+    ("source_field_names", _lt("Joined fields"), True),
+    ("separator", _lt("Separator"), True),
+    ("max_length", _lt("Max length"), True),
+    ("active", _lt("Active"), True),
+    ("note", _lt("Note"), True),
+    ("recent_conflict_count", _lt("Conflicts (30 days)"), False),
+    ("recent_writers", _lt("Recent writers"), False),
+    ("risk", _lt("Risk"), False),
 ]
 TRUE_WORDS = {"1", "yes", "true", "y", "x"}
 FALSE_WORDS = {"0", "no", "false", "n", ""}
@@ -85,7 +88,7 @@ class SyncOwnershipTransfer(models.TransientModel):
         return [self._rule_row(rule) for rule in self._rules_to_export()]
 
     def _headers(self):
-        return [_(header) for _key, header, _editable in COLUMNS]
+        return [str(header) for _key, header, _editable in COLUMNS]
 
     def _build_xlsx(self, rows):
         output = io.BytesIO()
@@ -147,8 +150,9 @@ class SyncOwnershipTransfer(models.TransientModel):
         by_header = {}
         for key, header, editable in COLUMNS:
             if editable:
-                by_header[header.lower()] = key
-                by_header[_(header).lower()] = key
+                # English or the user's language: a sheet may travel between people.
+                by_header[header._source.lower()] = key
+                by_header[str(header).lower()] = key
         keys = [by_header.get(str(cell or "").strip().lower()) for cell in table[0]]
         if "model_name" not in keys or "field_name" not in keys:
             raise UserError(_("The first row must hold the column names, with at least 'Model' and 'Field'."))
