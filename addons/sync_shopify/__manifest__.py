@@ -1,0 +1,21 @@
+{
+    "name": "Shopify Connector",
+    "summary": "Shopify catalogue: products, variants, prices, stock and images through the Admin GraphQL API",
+    "version": "18.0.1.0.0",
+    "category": "Sales/Sales",
+    "author": "Sync Suite contributors",
+    "website": "https://github.com/sync-suite/odoo-sync",
+    "license": "LGPL-3",
+    "depends": ["sync_base", "stock"],
+    "data": [
+        "security/ir.model.access.csv",
+        "data/ir_cron_data.xml",
+        "views/sync_backend_views.xml",
+        "views/product_views.xml",
+    ],
+    "demo": [
+        "demo/sync_backend_demo.xml",
+    ],
+    "external_dependencies": {"python": ["requests", "PIL"]},
+    "installable": True,
+}

@@ -1,0 +1,14 @@
+from odoo import api, models
+
+
+class StockQuant(models.Model):
+    _inherit = "stock.quant"
+
+    @api.model
+    def _update_available_quantity(self, product_id, location_id, *args, **kwargs):
+        # Every change of on-hand or reserved quantity goes through here (moves done,
+        # reservations, inventory adjustments): the store learns of it at the next run.
+        result = super()._update_available_quantity(product_id, location_id, *args, **kwargs)
+        if location_id.usage == "internal":
+            self.env["sync.backend"]._shopify_mark_stock_dirty(product_id)
+        return result

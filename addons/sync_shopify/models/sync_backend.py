@@ -1,0 +1,176 @@
+import logging
+
+from odoo import _, api, fields, models
+from odoo.addons.sync_base.exceptions import SyncError
+from odoo.exceptions import UserError
+
+from . import shopify_documents as docs
+from .shopify_client import ShopifyClient
+
+_logger = logging.getLogger(__name__)
+
+API_VERSION = "2026-04"
+SCHEDULES = [
+    ("realtime", "As changes happen"),
+    ("nightly", "In the nightly window"),
+    ("manual", "Only when asked"),
+]
+
+
+class SyncBackend(models.Model):
+    _inherit = "sync.backend"
+
+    code = fields.Selection(selection_add=[("shopify", "Shopify")], ondelete={"shopify": "set default"})
+    shopify_shop_domain = fields.Char(
+        "Shop domain", help="e.g. my-shop.myshopify.com. The API address is built from it unless API URL is set."
+    )
+    shopify_api_version = fields.Char("API version", default=API_VERSION, required=True)
+    shopify_pricelist_id = fields.Many2one(
+        "product.pricelist",
+        string="Pricelist",
+        help="Prices sent to Shopify. The product's sales price is the compare-at price when the pricelist "
+        "gives less. Empty: the sales price.",
+    )
+    shopify_location_ids = fields.One2many("sync.shopify.location", "backend_id", string="Locations")
+    shopify_safety_stock = fields.Float(
+        "Safety stock",
+        help="Units held back from every variant's published stock, unless its product or category sets its own.",
+    )
+    shopify_schedule_products = fields.Selection(SCHEDULES, "Products and prices", default="realtime", required=True)
+    shopify_schedule_stock = fields.Selection(SCHEDULES, "Stock", default="realtime", required=True)
+    shopify_schedule_images = fields.Selection(SCHEDULES, "Images", default="nightly", required=True)
+    shopify_schedule_full_sync = fields.Selection(
+        [("nightly", "Every night"), ("manual", "Only when asked")], "Full reconcile", default="manual", required=True
+    )
+    shopify_products_pulled_at = fields.Char(
+        "Pulled product changes until", help="Shopify time of the newest product update imported."
+    )
+
+    # ------------------------------------------------------------------
+    # Connection
+    # ------------------------------------------------------------------
+    def _shopify_graphql_url(self):
+        self.ensure_one()
+        base = self.api_url or (f"https://{self.shopify_shop_domain}" if self.shopify_shop_domain else "")
+        if not base:
+            raise SyncError(
+                _("Shopify backend %(name)s has neither a shop domain nor an API URL: set one.", name=self.name)
+            )
+        return f"{base.rstrip('/')}/admin/api/{self.shopify_api_version}/graphql.json"
+
+    def _shopify_headers(self):
+        return {"X-Shopify-Access-Token": self.sudo().api_token or ""}
+
+    def _shopify_client(self):
+        self.ensure_one()
+        return ShopifyClient(self)
+
+    def _shopify_backends(self, schedule_field=None, schedule="realtime"):
+        """Active Shopify backends of the current company whose ``schedule_field`` is ``schedule``."""
+        domain = [("code", "=", "shopify"), ("active", "=", True), ("company_id", "in", self.env.companies.ids)]
+        if schedule_field:
+            domain.append((schedule_field, "=", schedule))
+        return self.sudo().search(domain)
+
+    def write(self, vals):
+        if {"api_url", "shopify_shop_domain", "api_token"} & vals.keys():
+            for backend in self:
+                ShopifyClient.forget(backend)
+        return super().write(vals)
+
+    def action_test_connection(self):
+        self.ensure_one()
+        if self.code != "shopify":
+            return super().action_test_connection()
+        try:
+            message = self._shopify_describe_shop()
+        except SyncError as error:
+            self.state = "disconnected"
+            return self._notify(_("Connection failed"), error.message, "danger")
+        self.state = "connected"
+        return self._notify(_("Connection works"), message, "success")
+
+    def _shopify_describe_shop(self):
+        """The shop's name, plan and cost budget, in plain words."""
+        client = self._shopify_client()
+        shop = client.execute(docs.SHOP, operation="shop_info")["shop"]
+        bucket = client.bucket
+        budget = _(
+            "It can spend up to %(maximum)s points of API cost at once, refilled at %(rate)s points per second "
+            "(%(available)s available now).",
+            maximum=int(bucket.maximum or 0),
+            rate=int(bucket.restore_rate or 0),
+            available=int(bucket.available or 0),
+        )
+        return _(
+            "Connected to %(shop)s (%(domain)s) on the %(plan)s plan. %(budget)s",
+            shop=shop["name"],
+            domain=shop["myshopifyDomain"],
+            plan=shop["plan"]["displayName"],
+            budget=budget,
+        )
+
+    def action_shopify_fetch_locations(self):
+        """Add the shop's active locations to the mapping, keeping the ones already there."""
+        self.ensure_one()
+        try:
+            data = self._shopify_client().execute(docs.LOCATIONS, {"first": 50}, operation="locations")
+        except SyncError as error:
+            raise UserError(error.message) from error
+        known = set(self.shopify_location_ids.mapped("shopify_gid"))
+        new = [
+            {"backend_id": self.id, "name": loc["name"], "shopify_gid": loc["id"]}
+            for loc in data["locations"]["nodes"]
+            if loc["isActive"] and loc["id"] not in known
+        ]
+        self.env["sync.shopify.location"].create(new)
+        return self._notify(
+            _("Locations"),
+            _("%(count)s new Shopify locations added. Choose the Odoo locations that feed each.", count=len(new)),
+        )
+
+    # ------------------------------------------------------------------
+    # Scheduled entry points (never raise: a failing cron gets deactivated)
+    # ------------------------------------------------------------------
+    @api.model
+    def _cron_shopify_nightly(self):
+        """Queue the work each backend runs in its nightly window."""
+        for backend in self._shopify_backends():
+            try:
+                backend._shopify_queue_nightly()
+            except Exception:
+                _logger.exception("Shopify backend %s: could not queue the nightly work", backend.name)
+
+    def _shopify_queue_nightly(self):
+        self.ensure_one()
+        if self.shopify_schedule_full_sync == "nightly":
+            self._enqueue("full_sync", category="catalogue", dedup_key="shopify_full_sync", heavy=True)
+        if self.shopify_schedule_products == "nightly":
+            self._shopify_queue_templates(self._shopify_published_templates(), heavy=True)
+        if self.shopify_schedule_stock == "nightly":
+            self._shopify_queue_stock_push(heavy=True)
+        if self.shopify_schedule_images == "nightly":
+            for template in self._shopify_published_templates():
+                self._enqueue("image_export", record=template, category="catalogue", heavy=True)
+
+    @api.model
+    def _cron_shopify_pull_products(self):
+        for backend in self._shopify_backends():
+            try:
+                backend._enqueue("product_pull", direction="import", category="catalogue",
+                                 dedup_key="shopify_product_pull")
+            except Exception:
+                _logger.exception("Shopify backend %s: could not queue the product pull", backend.name)
+
+    def action_shopify_full_sync(self):
+        self.ensure_one()
+        self._enqueue("full_sync", category="catalogue", dedup_key="shopify_full_sync", heavy=True)
+        return self._notify(
+            _("Full reconcile queued"),
+            _("It runs in the nightly window (%(start)s to %(end)s) unless heavy work is allowed at any time.",
+              start=self._format_hour(self.window_start), end=self._format_hour(self.window_end)),
+        )
+
+    @staticmethod
+    def _format_hour(value):
+        return "%02d:%02d" % (int(value), round(value % 1 * 60))

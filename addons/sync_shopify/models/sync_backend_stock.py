@@ -1,0 +1,215 @@
+import hashlib
+import json
+import logging
+import math
+
+from odoo import _, api, models
+from odoo.addons.sync_base.exceptions import SyncValidationError
+from odoo.tools import split_every
+
+from . import shopify_documents as docs
+
+_logger = logging.getLogger(__name__)
+
+# inventorySetQuantities accepts at most 250 quantities per call.
+STOCK_BATCH = 250
+# Items re-read per query: keeps the query under Shopify's single-query cost limit.
+READ_BATCH = 10
+# How many times a batch refused for a stale compare is re-read and sent again.
+STALE_REREADS = 2
+STALE_CODE = "CHANGE_FROM_QUANTITY_STALE"
+
+
+class SyncBackend(models.Model):
+    _inherit = "sync.backend"
+
+    # ------------------------------------------------------------------
+    # Picking up changes
+    # ------------------------------------------------------------------
+    def _shopify_ensure_stock_rows(self, variant, item_gid, known):
+        """One stock row per mapped location for a bound variant, marked to be pushed."""
+        self.ensure_one()
+        Stock = self.env["sync.shopify.stock"].sudo()
+        rows = {row.shopify_location_id: row for row in Stock.search(
+            [("backend_id", "=", self.id), ("product_id", "=", variant.id)]
+        )}
+        for location in self.shopify_location_ids:
+            row = rows.get(location)
+            values = {"inventory_item_gid": item_gid, "dirty": True}
+            if not row:
+                Stock.create(dict(values, backend_id=self.id, product_id=variant.id, shopify_location_id=location.id,
+                                  quantity_known=known, last_quantity=0))
+            elif row.inventory_item_gid != item_gid:
+                row.write(dict(values, quantity_known=known, last_quantity=0))
+            else:
+                row.write(values)
+
+    def _shopify_queue_stock_push(self, heavy=False):
+        self.ensure_one()
+        return self._enqueue("stock_push", category="stock", dedup_key="shopify_stock_push", heavy=heavy)
+
+    @api.model
+    def _shopify_mark_stock_dirty(self, products):
+        """Called whenever quants of ``products`` move: one indexed UPDATE, one deduplicated job."""
+        if not products:
+            return
+        self.env.cr.execute(
+            "UPDATE sync_shopify_stock SET dirty = TRUE WHERE product_id IN %s RETURNING backend_id",
+            [tuple(products.ids)],
+        )
+        backend_ids = {row[0] for row in self.env.cr.fetchall()}
+        if not backend_ids:
+            return
+        self.env["sync.shopify.stock"].invalidate_model(["dirty"])
+        for backend in self.sudo().browse(backend_ids):
+            if backend.active and backend.shopify_schedule_stock == "realtime":
+                backend._shopify_queue_stock_push()
+
+    # ------------------------------------------------------------------
+    # What to publish
+    # ------------------------------------------------------------------
+    def _shopify_available(self, rows):
+        """{row id: quantity to publish}: on hand - reserved - safety stock, never below 0."""
+        result = {}
+        Quant = self.env["stock.quant"].sudo()
+        for mapping, mapped_rows in rows.grouped("shopify_location_id").items():
+            totals = {}
+            if mapping.location_ids:
+                groups = Quant._read_group(
+                    [("product_id", "in", mapped_rows.product_id.ids),
+                     ("location_id", "child_of", mapping.location_ids.ids)],
+                    ["product_id"], ["quantity:sum", "reserved_quantity:sum"],
+                )
+                totals = {product.id: quantity - reserved for product, quantity, reserved in groups}
+            for row in mapped_rows:
+                free = totals.get(row.product_id.id, 0.0) - self._shopify_safety_stock_of(row.product_id)
+                result[row.id] = max(0, math.floor(free))
+        return result
+
+    def _shopify_safety_stock_of(self, product):
+        # The most specific buffer set wins: product, then category, then backend.
+        template = product.product_tmpl_id
+        return template.shopify_safety_stock or template.categ_id.shopify_safety_stock or self.shopify_safety_stock
+
+    # ------------------------------------------------------------------
+    # Pushing
+    # ------------------------------------------------------------------
+    def _shopify_run_stock_push(self, job):
+        owner = self.env["sync.field.rule"]._owner("product.product", "qty_available", self)
+        if owner and owner != "odoo":
+            return _("Stock is owned by %(owner)s on this backend: nothing pushed.", owner=owner)
+        client = self._shopify_client()
+        Stock = self.env["sync.shopify.stock"].sudo()
+        rows = Stock.search([("backend_id", "=", self.id), ("dirty", "=", True)])
+        self._shopify_read_levels(client, rows.filtered(lambda row: not row.quantity_known))
+        available = self._shopify_available(rows)
+        todo = rows.filtered(lambda row: available[row.id] != row.last_quantity)
+        (rows - todo).write({"dirty": False, "last_error": False})
+        sent, problems = 0, []
+        for chunk in split_every(STOCK_BATCH, todo.ids, Stock.browse):
+            chunk_sent, chunk_problems = self._shopify_push_chunk(client, chunk, available)
+            sent += chunk_sent
+            problems += chunk_problems
+        if self.mode == "dry_run":
+            return _("Dry run: %(count)s quantities recorded in the exchange log, nothing sent.", count=len(todo))
+        message = _("%(sent)s quantities sent, %(same)s already right.", sent=sent, same=len(rows - todo))
+        if problems:
+            message += "\n" + _("Not sent:") + "\n" + "\n".join(problems)
+        return message
+
+    def _shopify_push_chunk(self, client, chunk, available):
+        """Send one batch; re-read what Shopify calls stale and send again. ``(sent, problems)``."""
+        problems, rereads = [], 0
+        while chunk:
+            quantities = [
+                {"inventoryItemId": row.inventory_item_gid, "locationId": row.shopify_location_id.shopify_gid,
+                 "quantity": available[row.id], "changeFromQuantity": row.last_quantity}
+                for row in chunk
+            ]
+            variables = {
+                "input": {"name": "available", "reason": "correction",
+                          "referenceDocumentUri": f"odoo://sync.backend/{self.id}/stock", "quantities": quantities},
+                "key": self._shopify_idempotency_key(chunk, quantities),
+            }
+            data = client.execute(docs.INVENTORY_SET_QUANTITIES, variables, operation="stock_push", write=True,
+                                  idempotent=True)
+            if data is None:
+                chunk.write({"dirty": False})
+                return 0, problems
+            errors = data["inventorySetQuantities"]["userErrors"]
+            if not errors:
+                self._shopify_stock_sent(chunk, available)
+                return len(chunk), problems
+            stale, refused = self._shopify_split_errors(chunk, errors)
+            for row, message in refused:
+                problems.append(self._shopify_stock_problem(row, message))
+                row.write({"dirty": False, "last_error": message})
+            chunk -= self.env["sync.shopify.stock"].union(*(row for row, _message in refused))
+            if stale and rereads >= STALE_REREADS:
+                for row in stale:
+                    message = _("Shopify's quantity kept changing while we wrote it; sent again at the next change.")
+                    problems.append(self._shopify_stock_problem(row, message))
+                    row.write({"last_error": message})
+                chunk -= stale
+            elif stale:
+                self._shopify_read_levels(client, stale)
+                rereads += 1
+        return 0, problems
+
+    def _shopify_split_errors(self, chunk, errors):
+        """``(stale rows, [(row, message)] refused)`` from the userErrors of one batch."""
+        stale, refused = self.env["sync.shopify.stock"], []
+        for error in errors:
+            field = error.get("field") or []
+            index = int(field[2]) if len(field) > 2 and field[1] == "quantities" and str(field[2]).isdigit() else None
+            if index is None or index >= len(chunk):
+                raise SyncValidationError(
+                    _("Shopify refused the stock batch: %(message)s", message=error["message"])
+                )
+            if error.get("code") == STALE_CODE:
+                stale |= chunk[index]
+            else:
+                refused.append((chunk[index], error["message"]))
+        return stale, refused
+
+    def _shopify_stock_problem(self, row, message):
+        return _("%(product)s at %(location)s: %(message)s", product=row.product_id.display_name,
+                 location=row.shopify_location_id.name, message=message)
+
+    def _shopify_idempotency_key(self, chunk, quantities):
+        """Same batch, same key: a retry after a lost answer replays instead of applying twice.
+
+        The rows' revisions are part of it, so the same numbers sent again later (after a
+        re-read or another write) get a new key and are applied.
+        """
+        content = [self.id, quantities, chunk.mapped("revision")]
+        return hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest()[:40]
+
+    def _shopify_stock_sent(self, chunk, available):
+        # One statement for the whole batch: the per-item cost matters at 25,000 variants.
+        chunk.flush_recordset()
+        self.env.cr.execute(
+            """UPDATE sync_shopify_stock AS s
+                  SET last_quantity = v.quantity, quantity_known = TRUE, revision = s.revision + 1,
+                      dirty = FALSE, last_error = NULL
+                 FROM unnest(%s::int[], %s::int[]) AS v(id, quantity)
+                WHERE s.id = v.id""",
+            [chunk.ids, [available[row_id] for row_id in chunk.ids]],
+        )
+        chunk.invalidate_recordset(["last_quantity", "quantity_known", "revision", "dirty", "last_error"])
+
+    def _shopify_read_levels(self, client, rows):
+        """Set ``last_quantity`` to what Shopify has now (for stale or never-read rows)."""
+        for chunk in split_every(READ_BATCH, rows.ids, rows.browse):
+            items = sorted(set(chunk.mapped("inventory_item_gid")))
+            data = client.execute(docs.INVENTORY_LEVELS, {"ids": items}, operation="stock_read")
+            levels = {}
+            for node in data["nodes"]:
+                for level in (node or {}).get("inventoryLevels", {}).get("nodes", []):
+                    for quantity in level["quantities"]:
+                        if quantity["name"] == "available":
+                            levels[(node["id"], level["location"]["id"])] = quantity["quantity"]
+            for row in chunk:
+                quantity = levels.get((row.inventory_item_gid, row.shopify_location_id.shopify_gid))
+                row.write({"last_quantity": quantity or 0, "quantity_known": quantity is not None,
+                           "revision": row.revision + 1})
