@@ -1,0 +1,82 @@
+from odoo import api, fields, models
+
+# Partner fields whose change is worth telling HubSpot about.
+EXPORT_TRIGGER_FIELDS = {
+    "name", "email", "phone", "parent_id", "is_company", "category_id", "customer_rank", "active",
+}
+
+
+class ResPartner(models.Model):
+    _inherit = "res.partner"
+
+    hubspot_lifecycle_stage = fields.Char("Lifecycle stage", help="Set in HubSpot (lead, customer...).")
+    hubspot_customer_since = fields.Date("Customer since", compute="_compute_hubspot_facts")
+    hubspot_total_invoiced = fields.Float("Invoiced (HubSpot fact)", compute="_compute_hubspot_facts")
+    hubspot_open_order_count = fields.Integer("Open orders", compute="_compute_hubspot_facts")
+    hubspot_last_order_date = fields.Date("Last order", compute="_compute_hubspot_facts")
+    hubspot_outstanding_balance = fields.Float("Outstanding balance", compute="_compute_hubspot_facts")
+
+    def _compute_hubspot_facts(self):
+        """ERP facts of the commercial entity, as HubSpot shows them on contacts and companies."""
+        commercial = self.sudo().commercial_partner_id
+        orders = self.env["sale.order"].sudo()._read_group(
+            [("partner_id", "child_of", commercial.ids), ("state", "=", "sale")],
+            ["partner_id"], ["date_order:min", "date_order:max"],
+        )
+        open_orders = dict(self.env["sale.order"].sudo()._read_group(
+            [("partner_id", "child_of", commercial.ids), ("state", "=", "sale"), ("invoice_status", "!=", "invoiced")],
+            ["partner_id"], ["__count"],
+        ))
+        for partner in self:
+            entity = partner.sudo().commercial_partner_id
+            mine = [(first, last) for buyer, first, last in orders if buyer.commercial_partner_id == entity]
+            partner.hubspot_customer_since = min(first for first, _last in mine).date() if mine else False
+            partner.hubspot_last_order_date = max(last for _first, last in mine).date() if mine else False
+            partner.hubspot_open_order_count = sum(
+                count for buyer, count in open_orders.items() if buyer.commercial_partner_id == entity
+            )
+            partner.hubspot_total_invoiced = entity.total_invoiced if entity.id else 0.0
+            partner.hubspot_outstanding_balance = entity.credit if entity.id else 0.0
+
+    def _hubspot_in_scope(self, backend):
+        """True when ``backend`` syncs this partner: a customer (or its contact), or tagged."""
+        self.ensure_one()
+        entity = self.commercial_partner_id
+        if backend.hubspot_partner_scope == "tagged":
+            tag = backend.hubspot_category_id
+            return bool(tag) and tag in (self.category_id | entity.category_id)
+        return self.customer_rank > 0 or entity.customer_rank > 0
+
+    def _hubspot_enqueue_export(self):
+        for backend in self.env["sync.backend"]._hubspot_backends():
+            for partner in self:
+                bound = self.env["sync.binding"].sudo()._find(
+                    backend, partner._hubspot_type(), record=partner
+                )
+                # Invoice and delivery addresses are not people of the CRM.
+                if partner.parent_id and partner.type in ("invoice", "delivery"):
+                    continue
+                if bound or partner._hubspot_in_scope(backend):
+                    backend._enqueue("partner_export", record=partner, category="customer")
+
+    def _hubspot_skip_export(self):
+        # Values HubSpot just gave us need not go back to it.
+        context = self.env.context
+        return context.get("sync_hubspot_no_export") or context.get("sync_base_incoming") == "hubspot"
+
+    def _hubspot_type(self):
+        self.ensure_one()
+        return "companies" if self.is_company else "contacts"
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        partners = super().create(vals_list)
+        if not self._hubspot_skip_export():
+            partners._hubspot_enqueue_export()
+        return partners
+
+    def write(self, vals):
+        result = super().write(vals)
+        if EXPORT_TRIGGER_FIELDS & set(vals) and not self._hubspot_skip_export():
+            self._hubspot_enqueue_export()
+        return result

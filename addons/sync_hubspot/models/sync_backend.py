@@ -1,0 +1,314 @@
+import base64
+import collections
+import hashlib
+import hmac
+import json
+import logging
+import threading
+import time
+from urllib.parse import urlencode
+
+from odoo import _, api, fields, models
+from odoo.addons.sync_base.exceptions import SyncError, SyncRateLimitError, SyncValidationError
+
+_logger = logging.getLogger(__name__)
+
+DEFAULT_API_URL = "https://api.hubapi.com"
+# HubSpot's documented replay window for v3 signatures.
+SIGNATURE_MAX_AGE_MS = 5 * 60 * 1000
+# Requests kept in reserve of the daily budget for people clicking buttons.
+DAILY_RESERVE = 100
+OBJECT_OPERATIONS = {"contact": "contact_import", "company": "company_import", "deal": "deal_import"}
+ODOO_ID = "odoo_id"
+# Properties the connector creates on first connection. ERP facts are written by
+# Odoo only: HubSpot shows them, and an edit there is reported and overwritten.
+CUSTOM_PROPERTIES = {
+    "contacts": [
+        (ODOO_ID, "Odoo ID", "string", "text"),
+        ("odoo_customer_since", "Customer since (Odoo)", "date", "date"),
+        ("odoo_total_invoiced", "Total invoiced (Odoo)", "number", "number"),
+        ("odoo_open_orders", "Open orders (Odoo)", "number", "number"),
+        ("odoo_last_order_date", "Last order date (Odoo)", "date", "date"),
+        ("odoo_outstanding_balance", "Outstanding balance (Odoo)", "number", "number"),
+    ],
+    "deals": [
+        (ODOO_ID, "Odoo ID", "string", "text"),
+        ("odoo_order_ref", "Order reference (Odoo)", "string", "text"),
+    ],
+}
+CUSTOM_PROPERTIES["companies"] = CUSTOM_PROPERTIES["contacts"]
+PROPERTY_GROUPS = {"contacts": "contactinformation", "companies": "companyinformation", "deals": "dealinformation"}
+
+
+class RatePacer:
+    """Client-side view of HubSpot's rolling window, shared by the jobs of one worker.
+
+    Waiting a few seconds before a request is cheaper than a 429 that reschedules a
+    whole batch, and lets a bulk load run at the full rate the account allows.
+    """
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.hits = collections.deque()
+        self.limit = 100
+        self.interval = 10.0
+        self.daily_remaining = None
+
+    def wait(self):
+        with self.lock:
+            while True:
+                now = time.monotonic()
+                while self.hits and self.hits[0] <= now - self.interval:
+                    self.hits.popleft()
+                if len(self.hits) < self.limit:
+                    self.hits.append(now)
+                    return
+                # A margin over the server's own clock: its window starts when the request arrives.
+                time.sleep(self.hits[0] + self.interval - now + 0.05)
+
+    def learn(self, headers):
+        try:
+            self.limit = max(int(headers.get("X-HubSpot-RateLimit-Max") or self.limit), 1)
+            interval = headers.get("X-HubSpot-RateLimit-Interval-Milliseconds")
+            self.interval = int(interval) / 1000 if interval else self.interval
+            daily = headers.get("X-HubSpot-RateLimit-Daily-Remaining")
+            self.daily_remaining = int(daily) if daily is not None else self.daily_remaining
+        except (TypeError, ValueError):
+            _logger.debug("Unreadable HubSpot rate limit headers: %s", headers)
+
+
+class SyncBackend(models.Model):
+    _inherit = "sync.backend"
+
+    code = fields.Selection(selection_add=[("hubspot", "HubSpot")], ondelete={"hubspot": "set default"})
+    hubspot_partner_scope = fields.Selection(
+        [("customers", "All customers"), ("tagged", "Only tagged partners")],
+        string="Partners to sync",
+        default="customers",
+        help="All customers: every partner with a sale (and its contacts). Only tagged: partners with the tag below.",
+    )
+    hubspot_category_id = fields.Many2one("res.partner.category", string="Tag to sync")
+    hubspot_pipeline_id = fields.Char("Deal pipeline", default="default", help="HubSpot id of the pipeline for deals.")
+    hubspot_stage_ids = fields.One2many("sync.hubspot.stage", "backend_id", string="Deal stages")
+    hubspot_team_id = fields.Many2one(
+        "crm.team", string="Sales team for quotations", help="Team of the quotations created from won deals."
+    )
+    hubspot_property_names = fields.Text(
+        help="Properties HubSpot knows per object type (JSON), read at Test connection; others are not sent."
+    )
+    hubspot_poll_state = fields.Text(help="Last modification time (ms) seen by the poll, per object type (JSON).")
+    hubspot_poll_overlap = fields.Integer(
+        "Poll overlap (s)", default=300, help="The poll looks back this far before its last run, for late writes."
+    )
+
+    _hubspot_pacers = {}
+
+    # ------------------------------------------------------------------
+    # HTTP
+    # ------------------------------------------------------------------
+    def _hubspot_pacer(self):
+        key = (self.env.cr.dbname, self.id)
+        if key not in self._hubspot_pacers:
+            self._hubspot_pacers[key] = RatePacer()
+        return self._hubspot_pacers[key]
+
+    def _hubspot_call(self, method, path, *, body=None, params=None, operation=None, write=None):
+        """One HubSpot API call paced to the rate limit; returns the decoded JSON.
+
+        Returns None for a write in dry run. Raises the typed sync errors of ``_http``;
+        a 429 carries the wait HubSpot's headers ask for.
+        """
+        self.ensure_one()
+        pacer = self._hubspot_pacer()
+        if pacer.daily_remaining is not None and pacer.daily_remaining <= DAILY_RESERVE:
+            pacer.daily_remaining = None  # ask again in an hour: the budget may have reset
+            raise SyncRateLimitError(
+                _("%(backend)s: the HubSpot daily API budget is spent; the job waits for it to reset.",
+                  backend=self.name),
+                retry_after=3600,
+            )
+        url = (self.api_url or DEFAULT_API_URL).rstrip("/") + path
+        if params:
+            url += "?" + urlencode(params, doseq=True)
+        headers = {"Authorization": f"Bearer {self.sudo().api_token or ''}", "Accept": "application/json"}
+        pacer.wait()
+        try:
+            response = self._http(method, url, json_body=body, headers=headers, write=write, operation=operation)
+        except SyncRateLimitError as error:
+            error.retry_after = max(error.retry_after or 0, self._hubspot_rate_wait(error.exchange, pacer))
+            raise
+        if response is None:
+            return None
+        pacer.learn(response.headers)
+        return response.json() if response.content else {}
+
+    @staticmethod
+    def _hubspot_rate_wait(exchange, pacer):
+        # HubSpot sends no Retry-After: the 10-second window (or 1 s for search) is the wait.
+        try:
+            headers = json.loads(exchange["response_headers"] or "{}") if exchange else {}
+            policy = json.loads(exchange["response_body"] or "{}").get("policyName") if exchange else None
+        except (ValueError, TypeError, KeyError):
+            headers, policy = {}, None
+        pacer.learn(headers)
+        if policy == "SECONDLY":
+            return 1
+        return pacer.interval
+
+    @staticmethod
+    def _hubspot_status(error):
+        exchange = getattr(error, "exchange", None)
+        try:
+            return exchange["status_code"] if exchange else None
+        except KeyError:
+            return None
+
+    def _hubspot_get(self, otype, object_id, properties, associations=None, operation=None):
+        """The object, or None when HubSpot no longer has it."""
+        params = {"properties": ",".join(properties)}
+        if associations:
+            params["associations"] = ",".join(associations)
+        try:
+            return self._hubspot_call("GET", f"/crm/v3/objects/{otype}/{object_id}", params=params,
+                                      operation=operation)
+        except SyncValidationError as error:
+            if self._hubspot_status(error) == 404:
+                return None
+            raise
+
+    # ------------------------------------------------------------------
+    # Connection and first-time setup
+    # ------------------------------------------------------------------
+    def action_test_connection(self):
+        if self.code != "hubspot":
+            return super().action_test_connection()
+        self.ensure_one()
+        try:
+            created = self._hubspot_setup()
+        except SyncError as error:
+            self.state = "disconnected"
+            return self._notify(_("Connection failed"), error.message, "danger")
+        self.state = "connected"
+        message = _("HubSpot answered; %(count)s deal stages read.", count=len(self.hubspot_stage_ids))
+        if created:
+            message += " " + _("Created properties: %s.", ", ".join(created))
+        return self._notify(_("Connection works"), message, "success")
+
+    def _hubspot_setup(self):
+        """Create the properties the connector needs and read the deal pipeline; returns what was created."""
+        created, known = [], {}
+        for otype, definitions in CUSTOM_PROPERTIES.items():
+            existing = {p["name"] for p in self._hubspot_call("GET", f"/crm/v3/properties/{otype}")["results"]}
+            for name, label, kind, field_type in definitions:
+                if name in existing:
+                    continue
+                self._hubspot_call("POST", f"/crm/v3/properties/{otype}", body={
+                    "name": name, "label": label, "type": kind, "fieldType": field_type,
+                    "groupName": PROPERTY_GROUPS[otype], "hasUniqueValue": name == ODOO_ID,
+                    "formField": False,
+                    "description": _("Maintained by Odoo: a change made in HubSpot is reported and overwritten."),
+                }, operation="setup")
+                existing.add(name)
+                created.append(f"{otype}.{name}")
+            known[otype] = sorted(existing)
+        self.hubspot_property_names = json.dumps(known)
+        self._hubspot_read_stages()
+        return created
+
+    def _hubspot_read_stages(self):
+        pipelines = self._hubspot_call("GET", "/crm/v3/pipelines/deals")["results"]
+        pipeline = next((p for p in pipelines if p["id"] == self.hubspot_pipeline_id), pipelines[:1] and pipelines[0])
+        if not pipeline:
+            return
+        self.hubspot_pipeline_id = pipeline["id"]
+        self.env["sync.hubspot.stage"]._sync_from_pipeline(self, pipeline)
+
+    def _hubspot_known_properties(self, otype):
+        """Property names HubSpot has for ``otype``, or None when not read yet (send everything)."""
+        known = json.loads(self.hubspot_property_names or "{}").get(otype)
+        return set(known) if known else None
+
+    # ------------------------------------------------------------------
+    # Webhooks
+    # ------------------------------------------------------------------
+    def _hubspot_signature_ok(self, method, uri, body, timestamp, signature, *, now_ms=None):
+        """HubSpot v3: base64 HMAC-SHA256 over method + URI + body + timestamp, at most 5 minutes old."""
+        self.ensure_one()
+        secret = self.sudo().webhook_secret
+        if not (secret and signature and timestamp and timestamp.isdigit()):
+            return False
+        now_ms = now_ms if now_ms is not None else int(time.time() * 1000)
+        if abs(now_ms - int(timestamp)) > SIGNATURE_MAX_AGE_MS:
+            return False
+        message = method.encode() + uri.encode() + body + timestamp.encode()
+        expected = base64.b64encode(hmac.new(secret.encode(), message, hashlib.sha256).digest()).decode()
+        return hmac.compare_digest(expected, signature)
+
+    def _hubspot_receive_events(self, events):
+        """Queue one import job per event; an event already seen (HubSpot retries) is skipped."""
+        self.ensure_one()
+        Job = self.env["sync.job"].sudo()
+        queued = Job.browse()
+        for event in events if isinstance(events, list) else []:
+            singular, _dot, _kind = str(event.get("subscriptionType", "")).partition(".")
+            operation = OBJECT_OPERATIONS.get(singular)
+            if not operation or not event.get("objectId") or self._hubspot_is_echo(event):
+                continue
+            key = f"hubspot_event:{event.get('eventId')}"
+            if Job.search_count([("backend_id", "=", self.id), ("dedup_key", "=", key)], limit=1):
+                continue
+            queued |= self._enqueue(
+                operation, external_id=str(event["objectId"]), payload=event, direction="import",
+                category="order" if singular == "deal" else "customer", dedup_key=key,
+            )
+        return queued
+
+    def _hubspot_is_echo(self, event):
+        # Our own writes come back as INTEGRATION property changes of properties Odoo
+        # owns; importing them would only read back what we just sent.
+        if event.get("changeSource") != "INTEGRATION" or not event.get("propertyName"):
+            return False
+        return event["propertyName"] == ODOO_ID or event["propertyName"].startswith("odoo_")
+
+    # ------------------------------------------------------------------
+    # Helpers used by the handlers
+    # ------------------------------------------------------------------
+    def _hubspot_batched(self, job, run_batch):
+        """Run ``job`` together with the jobs of the same operation claimed with it.
+
+        The queue runs jobs one by one, each in its own savepoint; HubSpot takes up
+        to 100 objects per call. The first job of a claimed batch sends the call for
+        all of them and keeps each one's outcome; every job then applies only its
+        own outcome, so a record HubSpot refused fails alone with HubSpot's message.
+        """
+        outcomes = self.env.cr.cache.setdefault("sync_hubspot_outcomes", {})
+        if job.id not in outcomes:
+            siblings = self.env["sync.job"].sudo().search([
+                ("backend_id", "=", self.id), ("operation", "=", job.operation), ("state", "=", "running"),
+                ("worker", "=", job.worker), ("started_at", "=", job.started_at), ("id", "!=", job.id),
+            ], limit=99)
+            batch = job | siblings.filtered(lambda sibling: sibling.id not in outcomes)
+            try:
+                outcomes.update(run_batch(batch))
+            except Exception as error:  # noqa: BLE001 - every job of the batch gets the batch's error
+                outcomes.update(dict.fromkeys(batch.ids, error))
+        outcome = outcomes.pop(job.id, None)
+        if isinstance(outcome, Exception):
+            raise outcome
+        if callable(outcome):
+            return outcome()
+        return outcome
+
+    @api.model
+    def _hubspot_backends(self):
+        """HubSpot backends that react to changes in Odoo: tested and live (or dry run)."""
+        return self.sudo().search([("code", "=", "hubspot"), ("state", "=", "connected")])
+
+    @api.model
+    def _cron_hubspot_poll(self):
+        """Queue a poll per backend: catches what webhooks missed. Never raises."""
+        for backend in self._hubspot_backends():
+            try:
+                backend._enqueue("poll", direction="import", category="customer", dedup_key="hubspot_poll")
+            except Exception:
+                _logger.exception("Could not queue the HubSpot poll of %s", backend.name)

@@ -1,0 +1,7 @@
+from . import test_connection
+from . import test_partner_export
+from . import test_partner_import
+from . import test_rate_limit
+from . import test_webhook
+from . import test_deal
+from . import test_poll

@@ -1,0 +1,76 @@
+from odoo.tests import tagged
+from odoo.tools import mute_logger
+
+from .common import HubSpotCase
+
+
+@tagged("post_install", "-at_install")
+class TestPartnerExport(HubSpotCase):
+    def test_new_customer_is_queued(self):
+        partner = self.customer("Queued Ltd", is_company=True)
+        job = self.jobs("partner_export").filtered(lambda j: j.res_id == partner.id)
+        self.assertEqual(job.state, "pending")
+        self.assertFalse(self.hub.requests, "nothing is sent before the queue runs")
+
+    def test_partners_go_in_batches_of_100(self):
+        partners = self.env["res.partner"]
+        for index in range(150):
+            partners |= self.customer(f"Batch Person {index}", email=f"batch{index}@example.com")
+        self.run_queue()
+        upserts = [r for r in self.hub.requests if r["path"].endswith("/batch/upsert")]
+        self.assertEqual(len(upserts), 2, "150 contacts take two calls of at most 100")
+        self.assertEqual(set(self.jobs("partner_export").mapped("state")), {"done"})
+        contact = self.hub_object("contacts", partners[0])
+        self.assertEqual(contact["properties"]["odoo_id"], str(partners[0].id))
+        self.assertEqual(contact["properties"]["firstname"], "Batch Person")
+        self.assertEqual(contact["properties"]["lastname"], "0")
+
+    def test_retry_after_a_lost_answer_creates_no_duplicate(self):
+        partner = self.customer("Lost Answer", email="lost@example.com")
+        self.hub.faults.set(drop_after_write=1)
+        # werkzeug (the sandbox's server) logs the connection it was told to drop.
+        with mute_logger("odoo.addons.sync_base.models.sync_job", "werkzeug"):
+            self.run_queue()
+        job = self.jobs("partner_export")
+        self.assertEqual((job.state, job.failure_type), ("pending", "network"), "retried, not failed")
+        self.assertEqual(len(self.hub.store.objects["contacts"]), 4, "HubSpot applied the write")
+        job.next_attempt_at = False
+        self.run_queue()
+        self.assertEqual(job.state, "done", job.failure_reason)
+        self.assertEqual(len(self.hub.store.objects["contacts"]), 4, "the retry found the contact by odoo_id")
+        self.assertEqual(self.hub_object("contacts", partner)["properties"]["email"], "lost@example.com")
+
+    def test_unchanged_partner_is_not_sent_again(self):
+        partner = self.customer("Same Again", is_company=True)
+        self.run_queue()
+        self.hub.requests.clear()
+        self.backend._enqueue("partner_export", record=partner, category="customer")
+        self.run_queue()
+        self.assertFalse(self.hub.requests)
+
+    def test_partial_failure_fails_only_the_refused_record(self):
+        partners = [self.customer(f"Partial {index}", email=f"partial{index}@example.com") for index in range(3)]
+        self.run_queue()
+        gone = self.hub_object("contacts", partners[1])
+        self.hub.archive_object("contacts", gone["id"])
+        jobs = []
+        for partner in partners:
+            self.Binding._find(self.backend, "contacts", record=partner).sync_hash = False
+            jobs.append(self.backend._enqueue("partner_export", record=partner, category="customer"))
+        with mute_logger("odoo.addons.sync_base.models.sync_job"):
+            self.run_queue()
+        self.assertEqual(len([r for r in self.hub.requests if r["path"].endswith("/batch/update")]), 1)
+        self.assertEqual((jobs[0].state, jobs[2].state), ("done", "done"))
+        failed = jobs[1]
+        self.assertEqual((failed.state, failed.failure_type), ("failed", "validation"))
+        self.assertIn("Partial 1", failed.failure_reason)
+        self.assertIn("Could not get some CONTACT objects", failed.failure_reason, "HubSpot's own message")
+
+    def test_contact_is_linked_to_its_company(self):
+        company = self.customer("Linked Corp", is_company=True)
+        person = self.customer("Lin Ked", email="lin@linked.example", parent_id=company.id)
+        self.run_queue()
+        company_id = self.hub_object("companies", company)["id"]
+        contact_id = self.hub_object("contacts", person)["id"]
+        self.assertIn(company_id, self.hub.store.associated("contacts", contact_id, "companies"))
+        self.assertIn("odoo_total_invoiced", self.hub_object("companies", company)["properties"])
