@@ -22,16 +22,16 @@ class ShopifyExportMixin(models.AbstractModel):
 
     @api.model
     def _shopify_watched(self, vals):
+        """The fields of ``vals`` that may change what some Shopify backend receives."""
         if self.env.context.get("sync_shopify_no_export"):
             return set()
-        # Product rules are written on the template but apply to every variant too.
-        Rule = self.env["sync.field.rule"]
-        rules = {**Rule._rules_for("product.template"), **Rule._rules_for("product.product")}
-        owned = {fname for fname, rule in rules.items() if rule.owner == "odoo" or rule.policy == "accept"}
-        return (owned | self._shopify_triggers | IMAGE_FIELDS) & vals.keys()
+        sent = set()
+        for backend in self.env["sync.backend"]._shopify_backends():
+            sent |= backend._shopify_sent_odoo_fields()
+        return (sent | self._shopify_triggers | IMAGE_FIELDS) & vals.keys()
 
     def _shopify_snapshot(self, fnames):
-        return {record.id: tuple(plain_value(record, fname) for fname in sorted(fnames)) for record in self}
+        return {record.id: {fname: plain_value(record, fname) for fname in fnames} for record in self}
 
     def write(self, vals):
         watched = self._shopify_watched(vals)
@@ -40,11 +40,12 @@ class ShopifyExportMixin(models.AbstractModel):
         before = self._shopify_snapshot(watched)
         result = super().write(vals)
         after = self._shopify_snapshot(watched)
+        changed_fields = {
+            fname for record in self for fname in watched if before[record.id][fname] != after[record.id][fname]
+        }
         changed = self.filtered(lambda record: before[record.id] != after[record.id])
         if changed:
-            images_only = watched <= IMAGE_FIELDS
-            changed._shopify_templates()._shopify_queue_changes(images=bool(watched & IMAGE_FIELDS),
-                                                                 product=not images_only)
+            changed._shopify_templates()._shopify_queue_changes(changed_fields)
         return result
 
 
@@ -64,20 +65,30 @@ class ProductTemplate(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         templates = super().create(vals_list)
-        templates.filtered("shopify_publish")._shopify_queue_changes(images=True)
+        templates.filtered("shopify_publish")._shopify_queue_changes()
         return templates
 
     def _shopify_templates(self):
         return self
 
-    def _shopify_queue_changes(self, images=False, product=True):
-        """Queue the export of these templates on every Shopify backend exporting as things change."""
+    def _shopify_queue_changes(self, fnames=None):
+        """Queue the export of these templates on every Shopify backend exporting as things change.
+
+        ``fnames``: the fields that changed; a backend is concerned only when it
+        receives one of them. None: everything changed (new product).
+        """
         templates = self.with_context(active_test=False)
         if not templates or self.env.context.get("sync_shopify_no_export"):
             return
-        Backend = self.env["sync.backend"]
         Binding = self.env["sync.binding"].sudo()
-        for backend in Backend._shopify_backends():
+        for backend in self.env["sync.backend"]._shopify_backends():
+            concerned = None if fnames is None else fnames & (
+                backend._shopify_sent_odoo_fields() | TEMPLATE_TRIGGERS | VARIANT_TRIGGERS | IMAGE_FIELDS
+            )
+            if concerned is not None and not concerned:
+                continue
+            product = concerned is None or bool(concerned - IMAGE_FIELDS)
+            images = concerned is None or bool(concerned & IMAGE_FIELDS)
             bound_ids = set(Binding.search([
                 ("backend_id", "=", backend.id), ("external_type", "=", "product"),
                 ("res_model", "=", "product.template"), ("res_id", "in", templates.ids),
@@ -105,6 +116,14 @@ class ProductProduct(models.Model):
 
     def _shopify_templates(self):
         return self.product_tmpl_id
+
+    def unlink(self):
+        # A variant removed in Odoo (attribute value dropped) is removed from Shopify
+        # by the next export of its product, which lists the remaining variants.
+        templates = self.product_tmpl_id
+        result = super().unlink()
+        templates.exists()._shopify_queue_changes({"active"})
+        return result
 
 
 class ProductCategory(models.Model):

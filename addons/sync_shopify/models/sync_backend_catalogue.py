@@ -138,6 +138,10 @@ class SyncBackend(models.Model):
         rules = {**Rule._rules_for("product.template", self), **Rule._rules_for("product.product", self)}
         return {rule.external_field or fname: fname for fname, rule in rules.items() if rule._sends_to(self)}
 
+    def _shopify_sent_odoo_fields(self):
+        """Odoo field names whose change may change what this backend receives."""
+        return set(self._shopify_sent_fields().values())
+
     def _shopify_product_input(self, template, binding):
         """The ProductSetInput for ``template``: only what the ownership map gives to Odoo."""
         sent = self._shopify_sent_fields()
