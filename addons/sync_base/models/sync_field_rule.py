@@ -28,7 +28,7 @@ DIRECTIONS = [
     ("export", "Odoo to external"),
     ("import", "External to Odoo"),
     ("both", "Both ways (shared)"),
-    ("none", "Nowhere"),
+    ("none", "No flow (no owner or no reader)"),
 ]
 RECENT_DAYS = 30
 
@@ -204,7 +204,7 @@ class SyncFieldRule(models.Model):
             if rule.policy == "accept":
                 rule.direction = "both"
             elif not readers or not rule.owner:
-                rule.direction = "none" if not readers else "import"
+                rule.direction = "none"
             else:
                 rule.direction = "export" if rule.owner == "odoo" else "import"
             owner = labels.get(rule.owner, rule.owner) if rule.owner else _("nobody")
