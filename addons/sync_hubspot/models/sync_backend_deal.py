@@ -29,8 +29,7 @@ class SyncBackend(models.Model):
             path, entry = "batch/update", {"id": binding.external_id, "properties": properties}
         else:
             path = "batch/upsert"
-            entry = {"idProperty": ODOO_ID, "id": str(order.id),
-                     "properties": {k: v for k, v in properties.items() if k != ODOO_ID}}
+            entry = {"idProperty": ODOO_ID, "id": str(order.id), "properties": properties}
         answer = self._hubspot_call("POST", f"/crm/v3/objects/deals/{path}", body={"inputs": [entry]},
                                     operation=job.operation)
         if answer is None:

@@ -83,11 +83,11 @@ class SyncBackend(models.Model):
             }, operation="partner_export")
             outcomes.update(self._hubspot_batch_outcomes(otype, updates, answer, hs_ids, job_hashes))
         if upserts:
-            # Upsert on odoo_id: a retry after a lost answer finds what the first try created.
+            # Upsert on odoo_id: a retry after a lost answer finds what the first try created. odoo_id
+            # stays in the properties so that HubSpot echoes it and each result finds its partner.
             answer = self._hubspot_call("POST", f"/crm/v3/objects/{otype}/batch/upsert", body={
                 "inputs": [
-                    {"idProperty": ODOO_ID, "id": str(partner.id),
-                     "properties": {k: v for k, v in props.items() if k != ODOO_ID}}
+                    {"idProperty": ODOO_ID, "id": str(partner.id), "properties": props}
                     for _j, partner, _b, props in upserts
                 ],
             }, operation="partner_export")
