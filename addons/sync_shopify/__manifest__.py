@@ -16,6 +16,6 @@
     "demo": [
         "demo/sync_backend_demo.xml",
     ],
-    "external_dependencies": {"python": ["requests", "PIL"]},
+    "external_dependencies": {"python": ["requests", "Pillow"]},
     "installable": True,
 }

@@ -2,3 +2,4 @@ from . import test_documents
 from . import test_connection
 from . import test_product_export
 from . import test_ownership
+from . import test_stock

@@ -1,0 +1,111 @@
+from odoo.tests import tagged
+from odoo.tools import mute_logger
+
+from .common import ShopifyCase
+
+
+@tagged("post_install", "-at_install")
+class TestStock(ShopifyCase):
+    def exported_template(self, qty=0.0, **values):
+        template = self.make_template(**values)
+        self.run_queue()
+        variant = template.product_variant_id
+        if qty:
+            self.env["stock.quant"]._update_available_quantity(variant, self.stock_location, qty)
+        return template, variant
+
+    def level(self, variant, location=None):
+        item = self.shop.store.variants[self.binding(variant, "variant").external_id]["_inventory_item_id"]
+        return self.shop.store.levels[(item, location or self.locations[0])]["_quantities"]["available"]
+
+    def test_stock_change_is_queued_once_and_pushed(self):
+        _template, variant = self.exported_template()
+        self.assertEqual(self.level(variant), 0, "created stocked at the mapped location")
+        self.env["stock.quant"]._update_available_quantity(variant, self.stock_location, 12)
+        self.env["stock.quant"]._update_available_quantity(variant, self.stock_location, 3)
+        self.assertEqual(len(self.jobs("stock_push", "pending")), 1, "deduplicated")
+        self.run_queue()
+        self.assertEqual(self.level(variant), 15)
+        request = self.body(self.writes("InventorySet")[-1])
+        self.assertEqual(request["variables"]["input"]["quantities"][0]["changeFromQuantity"], 0)
+        self.assertEqual(request["variables"]["input"]["name"], "available")
+
+    def test_available_is_on_hand_minus_reserved_minus_safety_stock(self):
+        category = self.env["product.category"].create({"name": "Fragile", "shopify_safety_stock": 2})
+        _template, variant = self.exported_template(qty=10, categ_id=category.id)
+        self.env["stock.quant"]._update_reserved_quantity(variant, self.stock_location, 3)
+        self.run_queue()
+        self.assertEqual(self.level(variant), 5)
+        variant.product_tmpl_id.shopify_safety_stock = 20
+        self.backend._shopify_mark_stock_dirty(variant)
+        self.run_queue()
+        self.assertEqual(self.level(variant), 0, "never below zero")
+
+    def test_unchanged_stock_sends_nothing(self):
+        _template, variant = self.exported_template(qty=4)
+        self.run_queue()
+        self.shop.requests.clear()
+        self.backend._shopify_mark_stock_dirty(variant)
+        self.run_queue()
+        self.assertFalse(self.writes())
+
+    def test_retry_after_a_dropped_answer_applies_once(self):
+        _template, variant = self.exported_template(qty=9)
+        self.shop.faults.set(drop_after_write=1)
+        # The sandbox closes the socket mid-answer; its server logs that as an error.
+        with mute_logger("werkzeug"):
+            self.run_queue()
+        sets = self.writes("InventorySet")
+        self.assertEqual(len(sets), 2)
+        self.assertTrue(sets[0].get("dropped"))
+        self.assertEqual(self.body(sets[0])["variables"]["key"], self.body(sets[1])["variables"]["key"])
+        self.assertEqual(len(self.shop.store.adjustment_groups), 1, "applied once")
+        self.assertEqual(self.level(variant), 9)
+        self.assertEqual(set(self.jobs("stock_push").mapped("state")), {"done"})
+
+    def test_stale_compare_is_reread_and_retried(self):
+        _template, variant = self.exported_template(qty=5)
+        self.run_queue()
+        item = self.shop.store.variants[self.binding(variant, "variant").external_id]["_inventory_item_id"]
+        self.shop.set_inventory(item, self.locations[0], 2)  # a sale in the store
+        self.env["stock.quant"]._update_available_quantity(variant, self.stock_location, 3)
+        self.run_queue()
+        self.assertEqual(self.level(variant), 8)
+        errors = [r for r in self.writes("InventorySet") if "CHANGE_FROM_QUANTITY_STALE" in r.get("body", "")]
+        self.assertFalse(errors, "requests carry no error code")
+        reads = [r for r in self.shop.requests if r.get("operation_name") == "InventoryLevels"]
+        self.assertEqual(len(reads), 1)
+        last = self.body(self.writes("InventorySet")[-1])["variables"]["input"]["quantities"][0]
+        self.assertEqual(last["changeFromQuantity"], 2)
+
+
+@tagged("post_install", "-at_install")
+class TestStockBatches(ShopifyCase):
+    sandbox_options = {"products": 70}
+
+    def test_batches_of_250(self):
+        Stock = self.env["sync.shopify.stock"]
+        store = self.shop.store
+        variants = [v for v in store.variants.values() if (v["_inventory_item_id"], self.locations[0]) in store.levels]
+        self.assertGreater(len(variants), 260)
+        products = self.env["product.product"].create([
+            {"name": v["sku"], "default_code": v["sku"], "is_storable": True} for v in variants
+        ])
+        for product, remote in zip(products, variants, strict=True):
+            self.Binding._bind(self.backend, "variant", product, remote["id"])
+            level = store.levels[(remote["_inventory_item_id"], self.locations[0])]
+            Stock.create({
+                "backend_id": self.backend.id, "product_id": product.id,
+                "shopify_location_id": self.backend.shopify_location_ids.id,
+                "inventory_item_gid": remote["_inventory_item_id"],
+                "last_quantity": level["_quantities"]["available"], "quantity_known": True, "dirty": False,
+            })
+            self.env["stock.quant"]._update_available_quantity(product, self.stock_location, 50)
+        self.assertEqual(len(self.jobs("stock_push", "pending")), 1)
+        self.run_queue()
+        calls = self.writes("InventorySet")
+        sizes = [len(self.body(call)["variables"]["input"]["quantities"]) for call in calls]
+        self.assertEqual(sizes, [250, len(variants) - 250])
+        self.assertTrue(all(store.levels[(v["_inventory_item_id"], self.locations[0])]["_quantities"]["available"]
+                            == 50 for v in variants))
+        self.assertFalse(Stock.search_count([("backend_id", "=", self.backend.id), ("dirty", "=", True)]))
