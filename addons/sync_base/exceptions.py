@@ -13,12 +13,16 @@ class SyncError(Exception):
     failure_type = "bug"
     retryable = False
 
-    def __init__(self, message, *, retry_after=None, exchange=None):
+    def __init__(self, message, *, retry_after=None, exchange=None, status_code=None):
         super().__init__(message)
         self.message = message
         # Seconds the remote side asked us to wait (Retry-After, throttle status).
         self.retry_after = retry_after
+        # The exchange log entry: its values while a job runs (written after the job's
+        # savepoint), the sync.exchange record otherwise. Read ``status_code`` instead.
         self.exchange = exchange
+        # HTTP status of the answer that caused the error, None when there was none.
+        self.status_code = status_code
 
 
 class SyncAuthError(SyncError):

@@ -402,6 +402,7 @@ class SyncBackend(models.Model):
                     status=status,
                 ),
                 exchange=exchange,
+                status_code=status,
             )
         if status == 429:
             retry_after = response.headers.get("Retry-After")
@@ -409,17 +410,20 @@ class SyncBackend(models.Model):
                 _("%(backend)s is rate limiting us (HTTP 429); the job will be retried.", backend=self.name),
                 retry_after=float(retry_after) if retry_after and retry_after.replace(".", "", 1).isdigit() else None,
                 exchange=exchange,
+                status_code=status,
             )
         if status >= 500:
             raise SyncRemoteError(
                 _("%(backend)s failed on its side (HTTP %(status)s); the job will be retried.",
                   backend=self.name, status=status),
                 exchange=exchange,
+                status_code=status,
             )
         raise SyncValidationError(
             _("%(backend)s rejected the request (HTTP %(status)s): %(detail)s",
               backend=self.name, status=status, detail=self._redact(detail)),
             exchange=exchange,
+            status_code=status,
         )
 
     def _log_exchange(self, values):

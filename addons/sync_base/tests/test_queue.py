@@ -5,6 +5,7 @@ from freezegun import freeze_time
 from odoo.tests import tagged
 from odoo.tools import mute_logger
 
+from ..exceptions import SyncError
 from .common import SyncCase
 
 
@@ -89,6 +90,9 @@ class TestQueue(SyncCase):
                 self.assertEqual(len(self.server.requests), 1, "a permanent failure is not retried")
                 self.assertTrue(job.failure_next_step)
                 self.assertEqual(job.failed_exchange_id.status_code, status, "the failing exchange is kept")
+                with self.assertRaises(SyncError) as caught:
+                    self.backend._http("POST", self.server.url, json_body={})
+                self.assertEqual(caught.exception.status_code, status)
 
     def test_network_failure_is_retryable(self):
         self.backend.api_url = "http://127.0.0.1:9/nothing-listens-here"
