@@ -403,7 +403,15 @@ class HubSpotSandbox(SandboxServer):
             raise ApiError(400, "Invalid input JSON: properties must be an object", "VALIDATION_ERROR")
         errors = self.store.property_errors(object_type, properties)
         if errors:
-            raise ApiError(400, "Property values were not valid: %s" % json.dumps(errors), "VALIDATION_ERROR")
+            raise ApiError(
+                400,
+                "Property values were not valid: %s" % json.dumps(errors),
+                "VALIDATION_ERROR",
+                errors=[
+                    {"message": e["message"], "code": e["error"], "context": {"propertyName": [e["name"]]}}
+                    for e in errors
+                ],
+            )
 
     def _check_conflict(self, object_type, properties, own_id=None):
         taken = self.store.conflict(object_type, properties, own_id)
@@ -539,7 +547,9 @@ class HubSpotSandbox(SandboxServer):
             return 204, None
         payload = {"status": "COMPLETE", "results": results, "startedAt": started, "completedAt": self.store.now()}
         if errors:
-            payload.update(errors=errors, numErrors=sum(len(e["context"]["ids"]) for e in errors))
+            # One entry per refused input, or one per kind for a group of missing ids (as batch/read does).
+            count = sum(len(e["context"].get("ids") or e["context"].get("index") or [None]) for e in errors)
+            payload.update(errors=errors, numErrors=count)
             status = 207
         return status, payload
 
@@ -552,6 +562,16 @@ class HubSpotSandbox(SandboxServer):
             "context": {"ids": ids},
         }
 
+    @staticmethod
+    def _input_error(error, entry, index, key=None):
+        """A refused batch input in HubSpot's multi-status shape: named by its id, else by its index."""
+        context = {"ids": [str(key)]} if key not in (None, "") else {"index": [str(index)]}
+        if entry.get("objectWriteTraceId"):
+            context["objectWriteTraceId"] = [str(entry["objectWriteTraceId"])]
+        payload = {"status": "error", "category": error.category, "message": error.message, "context": context}
+        payload.update(error.extra)
+        return payload
+
     def _batch_read(self, otype, body, inputs, record):
         id_property = body.get("idProperty")
         names = body.get("properties") or None
@@ -561,79 +581,91 @@ class HubSpotSandbox(SandboxServer):
             if found is None:
                 missing.append(str(entry.get("id")))
             else:
-                results.append(self._shape(otype, found, names))
+                results.append(self._shape(otype, found, [*names, id_property] if names and id_property else names))
         return 200, results, [self._not_found_error(otype, missing)] if missing else []
 
+    @staticmethod
+    def _check_inputs(inputs):
+        if not all(isinstance(entry, dict) for entry in inputs):
+            raise ApiError(400, "Invalid input JSON: every input must be an object", "VALIDATION_ERROR")
+        if not all(isinstance(entry.get("properties") or {}, dict) for entry in inputs):
+            raise ApiError(400, "Invalid input JSON: properties must be an object", "VALIDATION_ERROR")
+
+    # Each input is checked and applied in turn: a valid input is written even when others are
+    # refused, and a later input that clashes with an earlier one of the same batch is refused.
     def _batch_create(self, otype, body, inputs, record):
-        for entry in inputs:
-            self._validate_properties(otype, entry.get("properties") or {})
-        self._check_batch_unique(otype, [e.get("properties") or {} for e in inputs])
-        results = []
-        for entry in inputs:
+        self._check_inputs(inputs)
+        results, errors = [], []
+        for index, entry in enumerate(inputs):
             properties = entry.get("properties") or {}
-            associations = self._association_inputs(otype, entry.get("associations") or [])
+            try:
+                self._validate_properties(otype, properties)
+                self._check_conflict(otype, properties)
+                associations = self._association_inputs(otype, entry.get("associations") or [])
+            except ApiError as error:
+                errors.append(self._input_error(error, entry, index))
+                continue
             created = self.store.create(otype, properties)
             for to_type, to_id, type_id in associations:
                 self.store.associate(otype, created["id"], to_type, to_id, type_id)
             self._events(otype, created, "creation")
-            results.append(self._shape(otype, created, list(properties) + DEFAULT_PROPERTIES[otype]))
-        record["write"] = True
-        return 201, results, []
-
-    def _check_batch_unique(self, otype, property_sets, own_ids=None):
-        seen = {}
-        for index, properties in enumerate(property_sets):
-            self._check_conflict(otype, properties, (own_ids or {}).get(index))
-            for name in self.store.unique_properties(otype) - {"hs_object_id"}:
-                value = str(properties.get(name) or "").lower()
-                if value and seen.setdefault((name, value), index) != index:
-                    raise ApiError(
-                        400, "Duplicate values found for unique property %s: %s" % (name, value), "VALIDATION_ERROR"
-                    )
+            shaped = self._shape(otype, created, list(properties) + DEFAULT_PROPERTIES[otype])
+            if entry.get("objectWriteTraceId"):
+                shaped["objectWriteTraceId"] = entry["objectWriteTraceId"]
+            results.append(shaped)
+        record["write"] = bool(results)
+        return 201, results, errors
 
     def _batch_update(self, otype, body, inputs, record):
+        self._check_inputs(inputs)
         ids = [str(e.get("id")) for e in inputs]
         duplicates = sorted({i for i in ids if ids.count(i) > 1})
         if duplicates:
             raise ApiError(
                 400, "Duplicate IDs found in batch input: %s. IDs must be unique" % duplicates, "VALIDATION_ERROR"
             )
-        targets, missing = [], []
-        for entry in inputs:
-            self._validate_properties(otype, entry.get("properties") or {})
+        results, errors, missing = [], [], []
+        for index, entry in enumerate(inputs):
+            properties = entry.get("properties") or {}
             found = self.store.get(otype, str(entry.get("id")), entry.get("idProperty") or body.get("idProperty"))
             if found is None:
                 missing.append(str(entry.get("id")))
-            else:
-                self._check_conflict(otype, entry.get("properties") or {}, found["id"])
-                targets.append((found, entry.get("properties") or {}))
-        results = []
-        for found, properties in targets:
+                continue
+            try:
+                self._validate_properties(otype, properties)
+                self._check_conflict(otype, properties, found["id"])
+            except ApiError as error:
+                errors.append(self._input_error(error, entry, index, entry.get("id")))
+                continue
             changed = self.store.update(found, otype, properties)
             self._events(otype, found, "propertyChange", changed=changed)
             results.append(self._shape(otype, found, list(properties) + DEFAULT_PROPERTIES[otype]))
-        record["write"] = bool(targets)
-        return 200, results, [self._not_found_error(otype, missing)] if missing else []
+        if missing:
+            errors.insert(0, self._not_found_error(otype, missing))
+        record["write"] = bool(results)
+        return 200, results, errors
 
     def _batch_upsert(self, otype, body, inputs, record):
-        plan = []
-        for _index, entry in enumerate(inputs):
+        self._check_inputs(inputs)
+        for entry in inputs:
             id_property = entry.get("idProperty") or body.get("idProperty")
             if id_property not in self.store.unique_properties(otype):
                 raise ApiError(
                     400, "idProperty %r must be a property with unique values" % id_property, "VALIDATION_ERROR"
                 )
+        results, errors = [], []
+        for index, entry in enumerate(inputs):
+            id_property = entry.get("idProperty") or body.get("idProperty")
             properties = dict(entry.get("properties") or {})
-            self._validate_properties(otype, properties)
-            existing = self.store.get(otype, str(entry.get("id")), id_property)
-            if existing is None and id_property != "hs_object_id":
-                properties.setdefault(id_property, entry.get("id"))
-            plan.append((existing, properties))
-        self._check_batch_unique(
-            otype, [p for _, p in plan], {i: e["id"] for i, (e, _) in enumerate(plan) if e is not None}
-        )
-        results = []
-        for existing, properties in plan:
+            try:
+                self._validate_properties(otype, properties)
+                existing = self.store.get(otype, str(entry.get("id")), id_property)
+                if existing is None and id_property != "hs_object_id":
+                    properties.setdefault(id_property, entry.get("id"))
+                self._check_conflict(otype, properties, existing and existing["id"])
+            except ApiError as error:
+                errors.append(self._input_error(error, entry, index, entry.get("id")))
+                continue
             if existing is None:
                 target, new = self.store.create(otype, properties), True
                 self._events(otype, target, "creation")
@@ -641,10 +673,11 @@ class HubSpotSandbox(SandboxServer):
                 target, new = existing, False
                 changed = self.store.update(target, otype, properties)
                 self._events(otype, target, "propertyChange", changed=changed)
-            shaped = self._shape(otype, target, [*properties, *DEFAULT_PROPERTIES[otype]])
+            # HubSpot echoes the idProperty, so that a caller can match each result to its input.
+            shaped = self._shape(otype, target, [*properties, id_property, *DEFAULT_PROPERTIES[otype]])
             results.append(dict(shaped, new=new))
-        record["write"] = True
-        return 200, results, []
+        record["write"] = bool(results)
+        return 200, results, errors
 
     def _batch_archive(self, otype, body, inputs, record):
         for entry in inputs:

@@ -66,6 +66,17 @@ _STANDARD = {
         ("hs_lastmodifieddate", "datetime"),
     ],
 }
+# HubSpot's internal values of the contact lifecycle stage, in funnel order.
+LIFECYCLE_STAGES = [
+    "subscriber",
+    "lead",
+    "marketingqualifiedlead",
+    "salesqualifiedlead",
+    "opportunity",
+    "customer",
+    "evangelist",
+    "other",
+]
 # typeId per direction; HUBSPOT_DEFINED. Unlabeled first, then primary.
 ASSOCIATION_TYPES = {
     ("contacts", "companies"): [(279, None), (1, "Primary")],
@@ -130,6 +141,9 @@ class HubSpotStore:
         self.merged = {name: {} for name in OBJECT_TYPES}  # merged id -> primary id
         self.associations = set()  # (from_type, from_id, to_type, to_id, type_id)
         self.properties = {name: {} for name in OBJECT_TYPES}
+        # Unique property values (lower case) -> ids, so that conflict checks and idProperty
+        # lookups stay cheap when a bulk load fills the store with tens of thousands of objects.
+        self.index = {name: {} for name in OBJECT_TYPES}
         common = [("createdate", "datetime"), ("hs_object_id", "number"), ("hs_merged_object_ids", "string")]
         for object_type, definitions in _STANDARD.items():
             for name, kind in definitions + common:
@@ -148,6 +162,10 @@ class HubSpotStore:
         self.properties["deals"]["dealstage"]["options"] = [
             {"label": s["label"], "value": s["id"], "displayOrder": s["displayOrder"], "hidden": False}
             for s in PIPELINE["stages"]
+        ]
+        self.properties["contacts"]["lifecyclestage"]["options"] = [
+            {"label": value.title(), "value": value, "displayOrder": order, "hidden": False}
+            for order, value in enumerate(LIFECYCLE_STAGES)
         ]
         self.properties["deals"]["pipeline"]["options"] = [
             {"label": PIPELINE["label"], "value": "default", "displayOrder": 0, "hidden": False}
@@ -187,7 +205,30 @@ class HubSpotStore:
             },
         }
         self.properties[object_type][data["name"]] = definition
+        if definition["hasUniqueValue"] or (object_type == "contacts" and data["name"] == "email"):
+            bucket = self.index[object_type][data["name"]] = {}
+            for record in self.objects[object_type].values():
+                _index_value(bucket, record, data["name"], add=True)
         return definition
+
+    def _reindex(self, object_type, record, add):
+        for name, bucket in self.index[object_type].items():
+            _index_value(bucket, record, name, add)
+
+    def find(self, object_type, name, value, archived=False):
+        """Objects whose ``name`` equals ``value`` (case-insensitive), in id order."""
+        bucket = self.index[object_type].get(name)
+        if bucket is None:
+            candidates = self.objects[object_type].values()
+        else:
+            ids = bucket.get(str(value).lower(), ())
+            candidates = [self.objects[object_type][i] for i in ids if i in self.objects[object_type]]
+        found = [
+            r
+            for r in candidates
+            if r["archived"] == archived and str(r["properties"].get(name) or "").lower() == str(value).lower()
+        ]
+        return sorted(found, key=lambda r: int(r["id"]))
 
     def unique_properties(self, object_type):
         names = {name for name, d in self.properties[object_type].items() if d["hasUniqueValue"]}
@@ -223,12 +264,8 @@ class HubSpotStore:
             value = properties.get(name)
             if value in (None, ""):
                 continue
-            for record in self.objects[object_type].values():
-                if (
-                    record["id"] != own_id
-                    and not record["archived"]
-                    and str(record["properties"].get(name) or "").lower() == str(value).lower()
-                ):
+            for record in self.find(object_type, name, value):
+                if record["id"] != own_id:
                     return name, record["id"]
         return None
 
@@ -243,13 +280,8 @@ class HubSpotStore:
 
     def get(self, object_type, object_id, id_property=None, archived=False):
         if id_property and id_property != "hs_object_id":
-            for record in self.objects[object_type].values():
-                if (
-                    str(record["properties"].get(id_property) or "").lower() == str(object_id).lower()
-                    and record["archived"] == archived
-                ):
-                    return record
-            return None
+            found = self.find(object_type, id_property, object_id, archived=archived)
+            return found[0] if found else None
         record = self.objects[object_type].get(self.resolve_id(object_type, str(object_id)))
         return record if record is not None and record["archived"] == archived else None
 
@@ -262,11 +294,13 @@ class HubSpotStore:
             values.setdefault("pipeline", "default")
         record = {"id": object_id, "properties": values, "createdAt": now, "updatedAt": now, "archived": False}
         self.objects[object_type][object_id] = record
+        self._reindex(object_type, record, add=True)
         return record
 
     def update(self, record, object_type, properties):
         """Apply properties; returns {name: new value} of what really changed."""
         changed = {}
+        self._reindex(object_type, record, add=False)
         for name, raw in properties.items():
             value = _text(raw)
             if record["properties"].get(name) != value:
@@ -276,6 +310,7 @@ class HubSpotStore:
             now = self.now()
             record["updatedAt"] = now
             record["properties"][self._modified_key(object_type)] = now
+        self._reindex(object_type, record, add=True)
         return changed
 
     def archive(self, record):
@@ -287,6 +322,8 @@ class HubSpotStore:
         return "lastmodifieddate" if object_type == "contacts" else "hs_lastmodifieddate"
 
     def merge(self, object_type, primary, secondary):
+        self._reindex(object_type, primary, add=False)
+        self._reindex(object_type, secondary, add=False)
         for name, value in secondary["properties"].items():
             if name in READ_ONLY or value in (None, ""):
                 continue
@@ -313,6 +350,7 @@ class HubSpotStore:
         now = self.now()
         primary["updatedAt"] = now
         primary["properties"][self._modified_key(object_type)] = now
+        self._reindex(object_type, primary, add=True)
         return primary
 
     # -- associations ------------------------------------------------------------------
@@ -336,6 +374,17 @@ class HubSpotStore:
 
     def label(self, from_type, to_type, type_id):
         return dict(ASSOCIATION_TYPES.get((from_type, to_type), [])).get(type_id)
+
+
+def _index_value(bucket, record, name, add):
+    value = record["properties"].get(name)
+    if value in (None, ""):
+        return
+    key = str(value).lower()
+    if add:
+        bucket.setdefault(key, set()).add(record["id"])
+    elif key in bucket:
+        bucket[key].discard(record["id"])
 
 
 def _invalid(name, message, error):

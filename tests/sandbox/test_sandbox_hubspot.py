@@ -265,6 +265,124 @@ def test_batch_upsert_on_unique_property(api, hub):
     assert_error(not_unique, 400, "VALIDATION_ERROR")
 
 
+def _multi_status(response):
+    assert response.status_code == 207, response.text
+    body = response.json()
+    assert body["status"] == "COMPLETE"
+    for error in body["errors"]:
+        assert error["status"] == "error" and error["category"] and error["message"]
+    return body
+
+
+def test_batch_create_partial_failure_is_207(api, hub):
+    taken = hub.store.objects["contacts"][contact_ids(hub)[0]]["properties"]["email"]
+    before = len(hub.store.objects["contacts"])
+    body = _multi_status(
+        api(
+            "POST",
+            "/crm/v3/objects/contacts/batch/create",
+            json={
+                "inputs": [
+                    {"properties": {"email": "fresh@x.org"}},
+                    {"properties": {"email": taken.upper()}, "objectWriteTraceId": "t-1"},
+                    {"properties": {"email": "bad@x.org", "lifecyclestage": "nowhere"}},
+                    {"properties": {"email": "FRESH@x.org"}},
+                ]
+            },
+        )
+    )
+    assert [r["properties"]["email"] for r in body["results"]] == ["fresh@x.org"]
+    assert len(hub.store.objects["contacts"]) == before + 1
+    conflict, invalid, duplicate = body["errors"]
+    assert conflict["category"] == "CONFLICT"
+    assert conflict["message"] == "Contact already exists. Existing ID: %s" % contact_ids(hub)[0]
+    assert conflict["context"] == {"index": ["1"], "objectWriteTraceId": ["t-1"]}
+    assert invalid["category"] == "VALIDATION_ERROR" and invalid["context"] == {"index": ["2"]}
+    assert invalid["errors"][0]["code"] == "INVALID_OPTION"
+    assert invalid["errors"][0]["context"] == {"propertyName": ["lifecyclestage"]}
+    assert duplicate["category"] == "CONFLICT", "an input clashing with an earlier one of the batch is refused"
+    assert body["numErrors"] == 3
+
+
+def test_batch_create_all_failed_is_still_207_but_malformed_is_400(api, hub):
+    before = len(hub.store.objects["contacts"])
+    body = _multi_status(
+        api("POST", "/crm/v3/objects/contacts/batch/create", json={"inputs": [{"properties": {"shoe_size": "42"}}]})
+    )
+    assert body["results"] == [] and body["numErrors"] == 1
+    assert "PROPERTY_DOESNT_EXIST" in body["errors"][0]["message"]
+    assert len(hub.store.objects["contacts"]) == before
+    assert_error(api("POST", "/crm/v3/objects/contacts/batch/create", json={"inputs": "x"}), 400, "VALIDATION_ERROR")
+    assert_error(
+        api("POST", "/crm/v3/objects/contacts/batch/create", json={"inputs": [{"properties": ["email"]}]}),
+        400,
+        "VALIDATION_ERROR",
+    )
+    assert_error(api("POST", "/crm/v3/objects/contacts/batch/create", data="{oops"), 400, "VALIDATION_ERROR")
+
+
+def test_batch_update_partial_failure_is_207(api, hub):
+    first, second, third = contact_ids(hub)[:3]
+    taken = hub.store.objects["contacts"][third]["properties"]["email"]
+    body = _multi_status(
+        api(
+            "POST",
+            "/crm/v3/objects/contacts/batch/update",
+            json={
+                "inputs": [
+                    {"id": first, "properties": {"city": "Gent"}},
+                    {"id": second, "properties": {"email": taken}},
+                    {"id": "424242", "properties": {"city": "X"}},
+                    {"id": third, "properties": {"lifecyclestage": "nowhere"}},
+                ]
+            },
+        )
+    )
+    assert [r["id"] for r in body["results"]] == [first]
+    assert hub.store.objects["contacts"][first]["properties"]["city"] == "Gent"
+    assert hub.store.objects["contacts"][second]["properties"]["email"] != taken
+    by_category = {e["category"]: e for e in body["errors"]}
+    assert by_category["OBJECT_NOT_FOUND"]["context"] == {"ids": ["424242"]}
+    assert by_category["CONFLICT"]["context"] == {"ids": [second]}
+    assert by_category["VALIDATION_ERROR"]["context"] == {"ids": [third]}
+    assert body["numErrors"] == 3
+
+
+def test_batch_upsert_partial_failure_is_207(api, hub):
+    make_odoo_id(api)
+    existing = contact_ids(hub)[0]
+    taken = hub.store.objects["contacts"][existing]["properties"]["email"]
+    api(
+        "POST",
+        "/crm/v3/objects/contacts/batch/upsert",
+        json={"inputs": [{"id": "5", "idProperty": "odoo_id", "properties": {"email": "five@x.org"}}]},
+    )
+    body = _multi_status(
+        api(
+            "POST",
+            "/crm/v3/objects/contacts/batch/upsert",
+            json={
+                "inputs": [
+                    {"id": "5", "idProperty": "odoo_id", "properties": {"firstname": "Five"}},
+                    {"id": "6", "idProperty": "odoo_id", "properties": {"email": taken}},
+                    {"id": "7", "idProperty": "odoo_id", "properties": {"email": "seven@x.org"}},
+                    {"id": "8", "idProperty": "odoo_id", "properties": {"lifecyclestage": "nowhere"}},
+                ]
+            },
+        )
+    )
+    results = {r["properties"]["odoo_id"]: r for r in body["results"]}
+    assert set(results) == {"5", "7"}, "the idProperty is echoed even when it is not in the properties"
+    assert (results["5"]["new"], results["7"]["new"]) == (False, True)
+    assert results["5"]["properties"]["firstname"] == "Five"
+    conflict, invalid = body["errors"]
+    assert (conflict["category"], conflict["context"]) == ("CONFLICT", {"ids": ["6"]})
+    assert conflict["message"] == "Contact already exists. Existing ID: %s" % existing
+    assert (invalid["category"], invalid["context"]) == ("VALIDATION_ERROR", {"ids": ["8"]})
+    assert body["numErrors"] == 2
+    assert not hub.store.find("contacts", "odoo_id", "6") and not hub.store.find("contacts", "odoo_id", "8")
+
+
 # -- search ---------------------------------------------------------------------------------------
 def search(api, otype="contacts", **body):
     return api("POST", "/crm/v3/objects/%s/search" % otype, json=body)
