@@ -12,7 +12,6 @@ import json
 import threading
 import time
 
-from odoo import _
 from odoo.addons.sync_base.exceptions import SyncNetworkError, SyncRateLimitError, SyncRemoteError, SyncValidationError
 
 MUTATION_COST = 10
@@ -75,10 +74,10 @@ class ShopifyClient:
     def execute(self, document, variables=None, *, operation, write=False, idempotent=False):
         """Send one document and return its ``data``; ``None`` when a dry run held a write back.
 
-        ``idempotent`` writes (``@idempotent`` key, set semantics) are retried after a
-        lost answer: the key makes Shopify replay the first result instead of applying
-        twice. Other writes are not retried on network errors: the queue retries the
-        job, which looks the object up again before writing.
+        ``idempotent`` writes (``@idempotent`` key) are retried after a lost answer or a
+        5xx: the key makes Shopify replay the first result instead of applying twice.
+        Other writes are not: the queue retries the job, which looks the object up
+        again (link by SKU) before writing.
         """
         body = {"query": document, "variables": variables or {}}
         estimate = self.bucket.costs.get(operation) or (MUTATION_COST if write else DEFAULT_QUERY_COST)
@@ -91,7 +90,10 @@ class ShopifyClient:
                     headers=self.backend._shopify_headers(), write=write, operation=operation,
                 )
             except (SyncRateLimitError, SyncRemoteError) as error:
-                if last:
+                # A 429 was not processed; a 5xx may have been, so only what is safe to
+                # send twice is retried here.
+                unsafe = isinstance(error, SyncRemoteError) and write and not idempotent
+                if last or unsafe:
                     raise
                 self.sleep(max(error.retry_after or 0, self.backoff * 2**attempt))
                 continue
@@ -107,8 +109,10 @@ class ShopifyClient:
             if self._is_throttled(payload):
                 if last or wait > MAX_WAIT:
                     raise SyncRateLimitError(
-                        _("Shopify kept throttling %(operation)s; the job will be retried in %(seconds)s s.",
-                          operation=operation, seconds=round(wait)),
+                        self.backend.env._(
+                            "Shopify kept throttling %(operation)s; the job will be retried in %(seconds)s s.",
+                            operation=operation, seconds=round(wait),
+                        ),
                         retry_after=wait,
                     )
                 self.sleep(max(wait, self.backoff))
@@ -122,8 +126,10 @@ class ShopifyClient:
         wait = self.bucket.wait_for(cost, self.clock())
         if wait > MAX_WAIT:
             raise SyncRateLimitError(
-                _("The Shopify cost budget is exhausted; the job will be retried in %(seconds)s s.",
-                  seconds=round(wait)),
+                self.backend.env._(
+                    "The Shopify cost budget is exhausted; the job will be retried in %(seconds)s s.",
+                    seconds=round(wait),
+                ),
                 retry_after=wait,
             )
         if wait > 0:
@@ -135,8 +141,10 @@ class ShopifyClient:
             return response.json()
         except ValueError as error:
             raise SyncRemoteError(
-                _("Shopify answered with something that is not JSON (HTTP %(status)s); the job will be retried.",
-                  status=response.status_code)
+                self.backend.env._(
+                    "Shopify answered with something that is not JSON (HTTP %(status)s); the job will be retried.",
+                    status=response.status_code,
+                )
             ) from error
 
     def _read_cost(self, payload, operation):
@@ -170,5 +178,5 @@ class ShopifyClient:
         else:
             text = json.dumps(errors)
         raise SyncValidationError(
-            _("Shopify refused %(operation)s: %(errors)s", operation=operation, errors=text)
+            self.backend.env._("Shopify refused %(operation)s: %(errors)s", operation=operation, errors=text)
         )
