@@ -124,4 +124,75 @@ query BulkStatus($id: ID!) {
 }
 """
 
+# ----------------------------------------------------------------------
+# Orders, fulfilments and webhooks
+# ----------------------------------------------------------------------
+_money = "shopMoney { amount currencyCode }"
+_address = "firstName lastName name company address1 address2 city zip provinceCode countryCodeV2 phone"
+
+ORDER = """
+query Order($id: ID!) {
+  order(id: $id) {
+    id name updatedAt createdAt cancelledAt cancelReason currencyCode email phone note tags
+    taxesIncluded displayFinancialStatus displayFulfillmentStatus discountCodes
+    totalPriceSet { %(money)s } totalTaxSet { %(money)s } totalDiscountsSet { %(money)s }
+    totalShippingPriceSet { %(money)s } totalRefundedSet { %(money)s }
+    customer { id email firstName lastName phone }
+    billingAddress { %(address)s }
+    shippingAddress { %(address)s }
+    shippingLine { title code originalPriceSet { %(money)s } discountedPriceSet { %(money)s } }
+    taxLines { title rate priceSet { %(money)s } }
+    lineItems(first: 50) { nodes { id sku name quantity currentQuantity variant { id }
+      originalUnitPriceSet { %(money)s } totalDiscountSet { %(money)s } discountedTotalSet { %(money)s }
+      taxLines { title rate priceSet { %(money)s } } } }
+    refunds { id createdAt note totalRefundedSet { %(money)s }
+      refundLineItems(first: 20) { nodes { quantity lineItem { id } subtotalSet { %(money)s } } } }
+  }
+}
+""" % {"money": _money, "address": _address}
+
+ORDERS_UPDATED = """
+query OrdersUpdated($first: Int!, $after: String, $query: String!) {
+  orders(first: $first, after: $after, query: $query, sortKey: UPDATED_AT) {
+    nodes { id updatedAt }
+    pageInfo { hasNextPage endCursor }
+  }
+}
+"""
+
+ORDER_FULFILMENT_ORDERS = """
+query OrderFulfillmentOrders($id: ID!) {
+  order(id: $id) {
+    id
+    fulfillments { id trackingInfo { number } }
+    fulfillmentOrders(first: 5) { nodes { id status
+      lineItems(first: 50) { nodes { id remainingQuantity lineItem { id } } } } }
+  }
+}
+"""
+
+FULFILMENT_CREATE = """
+mutation FulfillmentCreate($fulfillment: FulfillmentInput!) {
+  fulfillmentCreate(fulfillment: $fulfillment) {
+    fulfillment { id status trackingInfo { number url company } }
+    userErrors { field message }
+  }
+}
+"""
+
+WEBHOOK_SUBSCRIPTIONS = """
+query WebhookSubscriptions($first: Int!) {
+  webhookSubscriptions(first: $first) { nodes { id topic uri format } }
+}
+"""
+
+WEBHOOK_SUBSCRIPTION_CREATE = """
+mutation WebhookSubscriptionCreate($topic: WebhookSubscriptionTopic!, $sub: WebhookSubscriptionInput!) {
+  webhookSubscriptionCreate(topic: $topic, webhookSubscription: $sub) {
+    webhookSubscription { id topic uri format }
+    userErrors { field message }
+  }
+}
+"""
+
 DOCUMENTS = {name: value for name, value in globals().items() if name.isupper() and isinstance(value, str)}

@@ -6,3 +6,4 @@ from . import test_stock
 from . import test_throttle
 from . import test_images
 from . import test_dry_run
+from . import test_full_sync
