@@ -17,24 +17,32 @@ class ResPartner(models.Model):
     hubspot_outstanding_balance = fields.Float("Outstanding balance", compute="_compute_hubspot_facts")
 
     def _compute_hubspot_facts(self):
-        """ERP facts of the commercial entity, as HubSpot shows them on contacts and companies."""
+        """ERP facts of the commercial entity, as HubSpot shows them on contacts and companies.
+
+        Computed for the whole recordset at once (an export batch reads them for 100 partners):
+        two grouped queries on orders, whatever the number of partners.
+        """
         commercial = self.sudo().commercial_partner_id
-        orders = self.env["sale.order"].sudo()._read_group(
+        first_last, open_count = {}, {}
+        for buyer, first, last in self.env["sale.order"].sudo()._read_group(
             [("partner_id", "child_of", commercial.ids), ("state", "=", "sale")],
             ["partner_id"], ["date_order:min", "date_order:max"],
-        )
-        open_orders = dict(self.env["sale.order"].sudo()._read_group(
+        ):
+            entity = buyer.commercial_partner_id.id
+            known = first_last.get(entity)
+            first_last[entity] = (min(first, known[0]), max(last, known[1])) if known else (first, last)
+        for buyer, count in self.env["sale.order"].sudo()._read_group(
             [("partner_id", "child_of", commercial.ids), ("state", "=", "sale"), ("invoice_status", "!=", "invoiced")],
             ["partner_id"], ["__count"],
-        ))
+        ):
+            entity = buyer.commercial_partner_id.id
+            open_count[entity] = open_count.get(entity, 0) + count
         for partner in self:
             entity = partner.sudo().commercial_partner_id
-            mine = [(first, last) for buyer, first, last in orders if buyer.commercial_partner_id == entity]
-            partner.hubspot_customer_since = min(first for first, _last in mine).date() if mine else False
-            partner.hubspot_last_order_date = max(last for _first, last in mine).date() if mine else False
-            partner.hubspot_open_order_count = sum(
-                count for buyer, count in open_orders.items() if buyer.commercial_partner_id == entity
-            )
+            first, last = first_last.get(entity.id, (False, False))
+            partner.hubspot_customer_since = first and first.date()
+            partner.hubspot_last_order_date = last and last.date()
+            partner.hubspot_open_order_count = open_count.get(entity.id, 0)
             partner.hubspot_total_invoiced = entity.total_invoiced if entity.id else 0.0
             partner.hubspot_outstanding_balance = entity.credit if entity.id else 0.0
 

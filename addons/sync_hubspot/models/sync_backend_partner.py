@@ -44,27 +44,44 @@ class SyncBackend(models.Model):
     def _hubspot_export_partners(self, jobs):
         """Send the partners of ``jobs`` in as few calls as possible: {job id: outcome}."""
         outcomes, todo = {}, []
+        # One recordset for the whole batch: the computed ERP facts are then read for all of
+        # its partners at once (a few grouped queries) instead of partner by partner.
+        partners = self.env["res.partner"].browse(jobs.mapped("res_id")).exists()
+        partners.invalidate_recordset(FACT_FIELDS)  # computed, not stored: orders confirmed since count
+        existing = set(partners.ids)
         for job in jobs:
-            partner = self.env["res.partner"].browse(job.res_id).exists()
-            if partner:
-                todo.append((job, partner))
+            if job.res_id in existing:
+                todo.append((job, partners.browse(job.res_id).with_prefetch(partners._prefetch_ids)))
             else:
                 outcomes[job.id] = _("The partner was deleted before it could be sent; nothing to do.")
+        batch = self._hubspot_export_context(partners)
         hs_ids = {}
         # Companies first: contacts of the same batch are then linked to them.
         for otype in ("companies", "contacts"):
             group = [(job, partner) for job, partner in todo if partner._hubspot_type() == otype]
             if group:
-                outcomes.update(self._hubspot_export_group(otype, group, hs_ids))
+                outcomes.update(self._hubspot_export_group(otype, group, hs_ids, batch))
         return outcomes
 
-    def _hubspot_export_group(self, otype, group, hs_ids):
-        Binding = self.env["sync.binding"].sudo()
+    def _hubspot_export_context(self, partners):
+        """What every partner of an export batch shares: the rules, the bindings, HubSpot's property names."""
+        bindings = self.env["sync.binding"].sudo().search([
+            ("backend_id", "=", self.id), ("res_model", "=", "res.partner"),
+            ("res_id", "in", (partners | partners.commercial_partner_id).ids),
+        ])
+        return {
+            "rules": self.env["sync.field.rule"]._rules_for("res.partner", self),
+            "bindings": {(b.external_type, b.res_id): b for b in bindings},
+            "known": {otype: self._hubspot_known_properties(otype) for otype in ("contacts", "companies")},
+        }
+
+    def _hubspot_export_group(self, otype, group, hs_ids, batch=None):
+        batch = batch or self._hubspot_export_context(self.env["res.partner"].union(*(p for _j, p in group)))
         outcomes, updates, upserts, job_hashes = {}, [], [], {}
         for job, partner in group:
-            binding = Binding._find(self, otype, record=partner)
+            binding = batch["bindings"].get((otype, partner.id)) or self.env["sync.binding"]
             try:
-                properties = self._hubspot_partner_properties(partner, otype, binding)
+                properties = self._hubspot_partner_properties(partner, otype, binding, batch)
             except SyncError as error:
                 outcomes[job.id] = error
                 continue
@@ -75,7 +92,7 @@ class SyncBackend(models.Model):
             if not binding:
                 # Remember the payload as later exports will compute it (without the seeded identity),
                 # so that an unchanged partner is not sent again.
-                seeded = self._hubspot_seeded_keys(partner, otype)
+                seeded = self._hubspot_seeded_keys(partner, otype, batch["rules"])
                 job_hashes[job.id] = {k: v for k, v in properties.items() if k not in seeded}
         if updates:
             answer = self._hubspot_call("POST", f"/crm/v3/objects/{otype}/batch/update", body={
@@ -92,8 +109,15 @@ class SyncBackend(models.Model):
                 ],
             }, operation="partner_export")
             outcomes.update(self._hubspot_batch_outcomes(otype, upserts, answer, hs_ids, job_hashes))
+            clashes = [
+                item for item in upserts
+                if otype == "contacts" and item[1].email and isinstance(outcomes[item[0].id], SyncValidationError)
+                and self._hubspot_email_taken(answer, item[1])
+            ]
+            if clashes:
+                outcomes.update(self._hubspot_link_existing(otype, clashes, hs_ids, job_hashes, answer))
         if otype == "contacts":
-            self._hubspot_link_contacts([partner for _j, partner, _b, _p in updates + upserts], hs_ids)
+            self._hubspot_link_contacts([partner for _j, partner, _b, _p in updates + upserts], hs_ids, batch)
         return outcomes
 
     def _hubspot_batch_outcomes(self, otype, items, answer, hs_ids, job_hashes):
@@ -115,32 +139,102 @@ class SyncBackend(models.Model):
             )
         return outcomes
 
-    def _hubspot_refusal(self, answer, partner, binding):
-        keys = {str(partner.id), binding.external_id if binding else None} - {None}
+    @staticmethod
+    def _hubspot_errors_of(answer, keys):
+        """The errors of a batch answer that name one of ``keys`` (input ids)."""
+        keys = {str(key) for key in keys if key}
+        return [
+            error for error in answer.get("errors") or []
+            if keys & {str(i) for i in (error.get("context") or {}).get("ids", [])}
+        ]
+
+    def _hubspot_refusal(self, answer, partner, binding, extra_keys=()):
         errors = answer.get("errors") or []
-        mine = [e for e in errors if keys & {str(i) for i in (e.get("context") or {}).get("ids", [])}]
+        mine = self._hubspot_errors_of(answer, [partner.id, binding.external_id if binding else None, *extra_keys])
         message = "; ".join(e.get("message", "") for e in (mine or errors)) or _("no reason given")
         return _(
             "HubSpot refused %(partner)s: %(message)s. Correct the data in Odoo or HubSpot, then Retry.",
             partner=partner.display_name, message=message,
         )
 
-    def _hubspot_apply_export(self, otype, partner, result, properties):
+    def _hubspot_email_taken(self, answer, partner):
+        return any(
+            error.get("category") in ("CONFLICT", "OBJECT_ALREADY_EXISTS")
+            for error in self._hubspot_errors_of(answer, [partner.id])
+        )
+
+    def _hubspot_link_existing(self, otype, items, hs_ids, job_hashes, refusal):
+        """Link partners whose email HubSpot already has to that contact, then update it: no duplicate.
+
+        A contact already linked to another Odoo partner is left alone: two Odoo partners share
+        an email, and people decide which one is the customer.
+        """
+        answer = self._hubspot_call("POST", f"/crm/v3/objects/{otype}/batch/read", body={
+            "idProperty": "email", "properties": ["email", ODOO_ID],
+            "inputs": [{"id": partner.email.strip()} for _j, partner, _b, _p in items],
+        }, operation="partner_export")
+        found = {str((r.get("properties") or {}).get("email") or "").lower(): r for r in answer.get("results") or []}
+        outcomes, updates = {}, []
+        for job, partner, _binding, props in items:
+            contact = found.get(partner.email.strip().lower())
+            holder = contact and self._hubspot_contact_holder(otype, contact)
+            if not contact or (holder and holder != partner):
+                outcomes[job.id] = SyncValidationError(_(
+                    "%(partner)s cannot be sent: HubSpot contact %(id)s has the same email (%(email)s) and is "
+                    "already linked to %(other)s in Odoo. Merge the two partners or change one email, then Retry.",
+                    partner=partner.display_name, id=contact["id"], email=partner.email, other=holder.display_name,
+                ) if contact else self._hubspot_refusal(refusal, partner, None))
+                continue
+            # HubSpot already has the identity: send only what an update of a linked partner sends.
+            updates.append((job, partner, str(contact["id"]), job_hashes.get(job.id, props)))
+        if not updates:
+            return outcomes
+        answer = self._hubspot_call("POST", f"/crm/v3/objects/{otype}/batch/update", body={
+            "inputs": [{"id": hs_id, "properties": props} for _j, _p, hs_id, props in updates],
+        }, operation="partner_export")
+        results = {str(r.get("id")): r for r in (answer or {}).get("results") or []}
+        for job, partner, hs_id, props in updates:
+            if answer is None:
+                outcomes[job.id] = _("Dry run: recorded in the exchange log, nothing sent.")
+            elif hs_id not in results:
+                outcomes[job.id] = SyncValidationError(self._hubspot_refusal(answer, partner, None, [hs_id]))
+            else:
+                hs_ids[(otype, partner.id)] = hs_id
+                outcomes[job.id] = functools.partial(
+                    self._hubspot_apply_export, otype, partner, results[hs_id], props, linked=True
+                )
+        return outcomes
+
+    def _hubspot_contact_holder(self, otype, contact):
+        """The Odoo partner a HubSpot object already belongs to: by binding, else by the odoo_id it carries."""
+        binding = self.env["sync.binding"].sudo()._find(self, otype, external_id=contact["id"])
+        if binding:
+            return self.env["res.partner"].browse(binding.res_id).exists()
+        odoo_id = str((contact.get("properties") or {}).get(ODOO_ID) or "")
+        return self.env["res.partner"].browse(int(odoo_id)).exists() if odoo_id.isdigit() else None
+
+    def _hubspot_apply_export(self, otype, partner, result, properties, linked=False):
         binding = self.env["sync.binding"].sudo()._bind(self, otype, partner, result["id"], payload=properties)
         # Our own write is not news: the poll and webhooks skip versions up to this one.
         binding.external_updated_at = parse_hubspot_datetime(result.get("updatedAt")) or binding.external_updated_at
+        if linked:
+            return _("Linked to HubSpot %(type)s %(id)s, which already had this email, and updated it.",
+                     type=otype, id=result["id"])
         if result.get("new"):
             return _("Created in HubSpot as %(type)s %(id)s.", type=otype, id=result["id"])
         return _("Updated in HubSpot (%(type)s %(id)s).", type=otype, id=result["id"])
 
-    def _hubspot_link_contacts(self, contacts, hs_ids):
+    def _hubspot_link_contacts(self, contacts, hs_ids, batch=None):
         """Associate contacts with their company; HubSpot ignores links that already exist."""
         Binding = self.env["sync.binding"].sudo()
+        known = (batch or {}).get("bindings", {})
         links = []
         for contact in contacts:
             company = contact.parent_id.commercial_partner_id if contact.parent_id else None
             company_id = company and (
-                hs_ids.get(("companies", company.id)) or Binding._find(self, "companies", record=company).external_id
+                hs_ids.get(("companies", company.id))
+                or (known.get(("companies", company.id)) or Binding._find(self, "companies", record=company))
+                .external_id
             )
             contact_id = hs_ids.get(("contacts", contact.id))
             if company_id and contact_id:
@@ -149,14 +243,24 @@ class SyncBackend(models.Model):
             self._hubspot_call("POST", "/crm/v4/associations/contacts/companies/batch/associate/default",
                                body={"inputs": links}, operation="partner_export")
 
-    def _hubspot_partner_properties(self, partner, otype, binding):
+    def _hubspot_partner_properties(self, partner, otype, binding, batch=None):
         """What Odoo sends for ``partner``: what the ownership map lets Odoo write, plus
-        the identity the first time (HubSpot has nothing to own yet)."""
-        Rule = self.env["sync.field.rule"]
-        rules = Rule._rules_for("res.partner", self)
-        # Facts are computed, not stored: orders confirmed since the last read must count.
-        partner.invalidate_recordset(FACT_FIELDS)
-        properties = Rule._outgoing_values(self, partner)
+        the identity the first time (HubSpot has nothing to own yet).
+
+        ``batch`` (from ``_hubspot_export_context``) carries what partners of one batch share;
+        without it, the rules are read and the facts recomputed for this partner alone.
+        """
+        if batch is None:
+            # Facts are computed, not stored: orders confirmed since the last read must count.
+            partner.invalidate_recordset(FACT_FIELDS)
+            batch = {"rules": self.env["sync.field.rule"]._rules_for("res.partner", self), "known": {}}
+        rules = batch["rules"]
+        # sync.field.rule._outgoing_values, with the batch's rules instead of a search per partner.
+        properties = {
+            rule.external_field or fname: rule._transform(partner, self)
+            for fname, rule in rules.items()
+            if rule._field() is not None and rule._sends_to(self)
+        }
         for fname in (*IDENTITY_FIELDS, "user_id"):
             if fname in rules:
                 properties.pop(rules[fname].external_field or fname, None)
@@ -167,16 +271,16 @@ class SyncBackend(models.Model):
         if "user_id" in rules and rules["user_id"].owner == "odoo":
             properties["hubspot_owner_id"] = partner.user_id.hubspot_owner_id or ""
         properties[ODOO_ID] = str(partner.id)
-        known = self._hubspot_known_properties(otype)
+        known = batch["known"][otype] if otype in batch["known"] else self._hubspot_known_properties(otype)
         return {
             name: "" if value is False or value is None else value
             for name, value in properties.items()
             if known is None or name in known
         }
 
-    def _hubspot_seeded_keys(self, partner, otype):
+    def _hubspot_seeded_keys(self, partner, otype, rules=None):
         """HubSpot properties of the identity Odoo sends only when it creates the object."""
-        rules = self.env["sync.field.rule"]._rules_for("res.partner", self)
+        rules = rules if rules is not None else self.env["sync.field.rule"]._rules_for("res.partner", self)
         return {
             key
             for fname in IDENTITY_FIELDS

@@ -74,3 +74,52 @@ class TestPartnerExport(HubSpotCase):
         contact_id = self.hub_object("contacts", person)["id"]
         self.assertIn(company_id, self.hub.store.associated("contacts", contact_id, "companies"))
         self.assertIn("odoo_total_invoiced", self.hub_object("companies", company)["properties"])
+
+    def test_refused_partner_fails_alone_with_hubspot_message(self):
+        # Give Odoo the lifecycle stage, so that a value HubSpot does not know is sent.
+        rule = self.env.ref("sync_hubspot.sync_field_rule_res_partner_hubspot_lifecycle_stage")
+        rule.write({"owner": "odoo", "readers": "hubspot"})
+        known = self.customer("Known Email", email="known@example.com")
+        self.run_queue()
+        good = self.customer("Good Person", email="good@example.com", hubspot_lifecycle_stage="lead")
+        bad = self.customer("Bad Stage", email="bad@example.com", hubspot_lifecycle_stage="Customer!")
+        twin = self.customer("Known Twin", email="KNOWN@example.com")
+        self.hub.requests.clear()
+        with mute_logger("odoo.addons.sync_base.models.sync_job"):
+            self.run_queue()
+        upserts = [r for r in self.hub.requests if r["path"].endswith("/batch/upsert")]
+        self.assertEqual((len(upserts), upserts[0]["status"]), (1, 207), "one call, HubSpot's multi-status answer")
+        job_of = {job.res_id: job for job in self.jobs("partner_export")}
+        self.assertEqual(job_of[good.id].state, "done", job_of[good.id].failure_reason)
+        self.assertEqual(self.hub_object("contacts", good)["properties"]["lifecyclestage"], "lead")
+        failed = job_of[bad.id]
+        self.assertEqual((failed.state, failed.failure_type), ("failed", "validation"))
+        self.assertIn("Bad Stage", failed.failure_reason)
+        self.assertIn("Customer! was not one of the allowed options", failed.failure_reason, "HubSpot's own message")
+        self.assertFalse(self.Binding._find(self.backend, "contacts", record=bad))
+        clash = job_of[twin.id]
+        self.assertEqual(clash.state, "failed", "the email belongs to a contact already linked to another partner")
+        self.assertIn(known.display_name, clash.failure_reason)
+        self.assertFalse(self.Binding._find(self.backend, "contacts", record=twin))
+
+    def test_unlinked_partner_with_a_known_email_is_linked_not_duplicated(self):
+        existing = self.hub.store.objects["contacts"][min(self.hub.store.objects["contacts"], key=int)]
+        first_name = existing["properties"]["firstname"]
+        count = len(self.hub.store.objects["contacts"])
+        partner = self.customer("Someone Else", email=existing["properties"]["email"].upper())
+        fresh = self.customer("Fresh Person", email="fresh@example.com")
+        self.run_queue()
+        jobs = self.jobs("partner_export")
+        self.assertEqual(set(jobs.mapped("state")), {"done"}, jobs.mapped("failure_reason"))
+        self.assertEqual(self.hub_object("contacts", partner)["id"], existing["id"])
+        self.assertEqual(len(self.hub.store.objects["contacts"]), count + 1, "only the fresh partner is new")
+        self.assertTrue(self.hub_object("contacts", fresh))
+        self.assertEqual(existing["properties"]["odoo_id"], str(partner.id), "HubSpot now knows the Odoo partner")
+        self.assertEqual(existing["properties"]["firstname"], first_name, "HubSpot keeps the identity it owns")
+        job = jobs.filtered(lambda j: j.res_id == partner.id)
+        self.assertIn("Linked to HubSpot contacts %s" % existing["id"], job.result)
+        # The link holds: the next export is an update of that contact.
+        self.hub.requests.clear()
+        partner.phone = "+32 2 555 01 01"
+        self.run_queue()
+        self.assertFalse([r for r in self.hub.requests if r["path"].endswith("/batch/upsert")])
