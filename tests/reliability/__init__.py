@@ -1,0 +1,1 @@
+"""Reliability and security suite: real Odoo processes against the sandbox."""
