@@ -3,7 +3,7 @@
 import json
 
 
-def generic_backend(url, jobs, *, batch_size=10, max_attempts=3):
+def generic_backend(url, jobs, *, batch_size=10, max_attempts=3, offset=0):
     """A plain backend posting to ``url``; ``jobs`` http_post jobs with payload ``{"n": i}``."""
     return f"""
 backend = env["sync.backend"].create({{
@@ -11,7 +11,7 @@ backend = env["sync.backend"].create({{
     "max_attempts": {max_attempts}, "retry_jitter": 0.0, "retry_base_delay": 1, "retry_max_delay": 2,
     "restrict_heavy_to_window": False,
 }})
-for n in range({jobs}):
+for n in range({offset}, {offset} + {jobs}):
     backend._enqueue("http_post", payload={{"n": n}}, dedup_key=False)
 emit({{"backend": backend.id}})
 """
@@ -76,3 +76,40 @@ emit({{"running_before": running, "running_after": env["sync.job"].search_count(
 
 def dumps(value):
     return json.dumps(value)
+
+
+def process_once(backend_id):
+    """One worker's run over the queue, timed: what one cron worker does."""
+    return f"""
+import time
+start = time.time()
+done, remaining = env["sync.job"]._process_queue(backends=env["sync.backend"].browse({backend_id}), commit=True)
+emit({{"start": start, "finish": time.time(), "done": done}})
+"""
+
+
+def cron_once():
+    """The queue cron's entry point, once, as the cron thread calls it."""
+    return """
+env.cr.execute("SELECT pg_backend_pid()")
+emit({"backend_pid": env.cr.fetchone()[0]})
+try:
+    env["sync.job"]._cron_process_queue()
+    emit({"raised": None})
+except Exception as error:
+    emit({"raised": repr(error)})
+"""
+
+
+def dashboard(backend_id):
+    return f"""
+backend = env["sync.backend"].browse({backend_id})
+jobs = env["sync.job"].search([("backend_id", "=", {backend_id})])
+emit({{
+    "pending": backend.job_pending_count, "running": backend.job_running_count,
+    "failed": backend.job_failed_count, "failures_24h": backend.failure_recent_count,
+    "failure_summary": backend.failure_recent_summary or "", "oldest_pending": backend.oldest_pending_date,
+    "failure_types": sorted(set(jobs.mapped("failure_type")) - {{False}}),
+    "reasons": sorted(set(jobs.mapped("failure_reason")) - {{False}})[:3],
+}})
+"""
