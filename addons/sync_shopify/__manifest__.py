@@ -6,16 +6,18 @@
     "author": "Sync Suite contributors",
     "website": "https://github.com/sync-suite/odoo-sync",
     "license": "LGPL-3",
-    "depends": ["sync_base", "stock"],
+    "depends": ["sync_base", "stock", "sale_stock", "stock_delivery"],
     "data": [
         "security/ir.model.access.csv",
         "data/ir_cron_data.xml",
         "views/sync_backend_views.xml",
         "views/product_views.xml",
+        "data/sync_shopify_order_data.xml",
+        "views/sale_order_views.xml",
     ],
     "demo": [
         "demo/sync_backend_demo.xml",
     ],
-    "external_dependencies": {"python": ["requests", "Pillow"]},
+    "external_dependencies": {"python": ["requests", "Pillow", "xmltodict"]},
     "installable": True,
 }

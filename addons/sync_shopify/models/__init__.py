@@ -6,3 +6,9 @@ from . import sync_backend_stock
 from . import sync_backend_media
 from . import product
 from . import stock_quant
+from . import sync_shopify_tax
+from . import shopify_webhook
+from . import sale_order
+from . import stock_picking
+from . import sync_backend_order
+from . import sync_backend_fulfilment

@@ -7,3 +7,7 @@ from . import test_throttle
 from . import test_images
 from . import test_dry_run
 from . import test_full_sync
+from . import test_order_import
+from . import test_order_status
+from . import test_fulfilment
+from . import test_webhook

@@ -1,0 +1,588 @@
+import base64
+import hashlib
+import hmac
+import logging
+from datetime import timedelta
+
+import psycopg2
+from odoo import Command, _, api, fields, models
+from odoo.addons.sync_base.exceptions import SyncError, SyncMappingError, SyncValidationError
+from odoo.tools import float_compare, float_round
+
+from . import shopify_documents as docs
+from .sync_backend_catalogue import shopify_datetime
+
+_logger = logging.getLogger(__name__)
+
+# Orders that count as paid for the auto-workflow (refunds come after a payment).
+PAID_STATUSES = ("PAID", "PARTIALLY_REFUNDED", "REFUNDED")
+WEBHOOK_ROUTE = "/sync_shopify/webhook/%s"
+WEBHOOK_TOPICS = ("orders/create", "orders/updated", "orders/cancelled", "app/uninstalled")
+
+
+class ShopifyConcurrentImport(SyncError):
+    """Another worker bound the same order a moment ago: the retry finds its binding."""
+
+    failure_type = "remote"
+    retryable = True
+
+
+def _amount(money_bag):
+    return float(money_bag["shopMoney"]["amount"]) if money_bag else 0.0
+
+
+class SyncBackend(models.Model):
+    _inherit = "sync.backend"
+
+    shopify_tax_map_ids = fields.One2many("sync.shopify.tax", "backend_id", string="Tax mapping")
+    shopify_tax_tolerance = fields.Float(
+        "Total tolerance",
+        default=0.05,
+        help="Largest difference accepted between the totals Shopify computed and Odoo's, per order. Beyond it the "
+        "order fails with both figures instead of silently changing the totals.",
+    )
+    shopify_shipping_product_id = fields.Many2one(
+        "product.product",
+        string="Shipping product",
+        default=lambda self: self.env.ref("sync_shopify.product_shopify_shipping", raise_if_not_found=False),
+        help="Product of the delivery line that carries Shopify's shipping charge.",
+    )
+    shopify_auto_confirm = fields.Boolean("Confirm paid orders", default=True)
+    shopify_auto_invoice = fields.Boolean("Invoice confirmed orders")
+    shopify_auto_payment = fields.Boolean("Register the payment", help="Needs a payment journal.")
+    shopify_payment_journal_id = fields.Many2one(
+        "account.journal", string="Payment journal", domain=[("type", "in", ("bank", "cash"))]
+    )
+    shopify_orders_synced_at = fields.Datetime(
+        "Orders reconciled until", help="Start of the last successful reconcile run."
+    )
+    shopify_reconcile_overlap = fields.Integer(
+        "Reconcile overlap (min)",
+        default=15,
+        help="Each reconcile run looks back this much before the previous run, so that an order updated while the "
+        "previous run was listing is not missed.",
+    )
+    shopify_backfill_since = fields.Datetime("Import orders since")
+    shopify_webhook_url = fields.Char("Webhook address", compute="_compute_shopify_webhook_url")
+    shopify_webhook_event_ids = fields.One2many("sync.shopify.webhook", "backend_id", string="Webhook events")
+
+    def _compute_shopify_webhook_url(self):
+        base = self.env["ir.config_parameter"].sudo().get_param("web.base.url", "")
+        for backend in self:
+            backend.shopify_webhook_url = base + WEBHOOK_ROUTE % backend.id if backend.id else False
+
+    # ------------------------------------------------------------------
+    # Order import: one handler for webhooks, reconcile and manual re-import
+    # ------------------------------------------------------------------
+    def _shopify_lock(self, *key):
+        # Transaction-scoped: two workers on the same order (or the same new customer)
+        # run one after the other; released at commit or rollback.
+        self.env.cr.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [":".join(map(str, (self.id, *key)))])
+
+    def _shopify_enqueue_order(self, order_gid, eta=None):
+        self.ensure_one()
+        return self._enqueue(
+            "order_import", external_id=order_gid, direction="import", category="order",
+            dedup_key=f"order_import:{order_gid}", eta=eta,
+        )
+
+    def _shopify_run_order_import(self, job):
+        order_gid = job.external_id
+        self._shopify_lock("order", order_gid)
+        data = self._shopify_client().execute(docs.ORDER, {"id": order_gid}, operation="order_import")["order"]
+        if not data:
+            raise SyncValidationError(
+                _("Shopify has no order %(gid)s (deleted, or another shop). Cancel this job.", gid=order_gid)
+            )
+        binding = self.env["sync.binding"].sudo()._find(self, "order", external_id=order_gid)
+        if binding:
+            return self._shopify_update_order(binding, data)
+        order = self._shopify_create_order(data)
+        try:
+            with self.env.cr.savepoint():
+                binding = self.env["sync.binding"].sudo()._bind(self, "order", order, order_gid)
+        except psycopg2.errors.UniqueViolation as error:
+            raise ShopifyConcurrentImport(
+                _("Order %(name)s was imported by another worker at the same time; checking again.",
+                  name=data["name"])
+            ) from error
+        binding.external_updated_at = shopify_datetime(data["updatedAt"])
+        self._shopify_apply_order_status(order, data)
+        return _("Imported %(name)s as %(order)s.", name=data["name"], order=order.name)
+
+    def _shopify_update_order(self, binding, data):
+        updated_at = shopify_datetime(data["updatedAt"])
+        # Equal times are applied again (Shopify times have a one-second grain and
+        # applying a state twice is harmless); only strictly older ones are stale.
+        if binding.external_updated_at and updated_at < binding.external_updated_at:
+            return _("%(name)s: a newer version is already applied.", name=data["name"])
+        order = self.env["sale.order"].browse(binding.res_id).exists()
+        if not order:
+            raise SyncValidationError(
+                _("Order %(name)s was imported, then its sale order was deleted. Delete the external link of "
+                  "%(gid)s (Sync > External Links) to import it again, then Retry.",
+                  name=data["name"], gid=binding.external_id)
+            )
+        self._shopify_apply_order_status(order, data)
+        binding.write({"external_updated_at": updated_at, "last_sync_date": fields.Datetime.now()})
+        return _("Updated %(order)s from %(name)s.", order=order.name, name=data["name"])
+
+    def _shopify_create_order(self, data):
+        partner, invoice_address, delivery_address = self._shopify_order_partners(data)
+        currency = self._shopify_currency(data)
+        line_values = self._shopify_product_lines(data)
+        line_values += self._shopify_shipping_lines(data)
+        values = {
+            "partner_id": partner.id,
+            "partner_invoice_id": invoice_address.id,
+            "partner_shipping_id": delivery_address.id,
+            "company_id": self.company_id.id,
+            "client_order_ref": data["name"],
+            "origin": data["name"],
+            "date_order": shopify_datetime(data["createdAt"]),
+            "note": data.get("note") or False,
+            "tag_ids": [Command.set(self._shopify_tags(data.get("tags") or []).ids)],
+            "pricelist_id": self._shopify_pricelist(currency, data).id,
+            "shopify_backend_id": self.id,
+            "shopify_financial_status": data["displayFinancialStatus"],
+            "shopify_discount_codes": ", ".join(data.get("discountCodes") or []) or False,
+            "order_line": [Command.create(values) for values in line_values],
+        }
+        order = self.env["sale.order"].with_company(self.company_id).with_context(
+            sync_shopify_importing=True, mail_create_nolog=True
+        ).create(values)
+        self._shopify_check_totals(order, data)
+        return order
+
+    # ------------------------------------------------------------------
+    # Customer and addresses
+    # ------------------------------------------------------------------
+    def _shopify_order_partners(self, data):
+        billing = data.get("billingAddress") or {}
+        shipping = data.get("shippingAddress") or billing
+        partner = self._shopify_customer(data.get("customer") or {}, data.get("email"), billing)
+        return partner, self._shopify_address(partner, billing, "invoice"), self._shopify_address(
+            partner, shipping, "delivery"
+        )
+
+    def _shopify_customer(self, customer, order_email, billing):
+        """The customer's partner: by Shopify customer id, then by email (one per company), else created."""
+        Binding = self.env["sync.binding"].sudo()
+        Partner = self.env["res.partner"].with_context(sync_shopify_importing=True)
+        email = (customer.get("email") or order_email or "").strip().lower()
+        name = " ".join(p for p in (customer.get("firstName"), customer.get("lastName")) if p)
+        name = name or billing.get("name") or email or _("Shopify customer")
+        phone = customer.get("phone") or billing.get("phone") or False
+        values = {"name": name, "email": email or False, "phone": phone}
+        binding = customer.get("id") and Binding._find(self, "customer", external_id=customer["id"])
+        if binding and Partner.browse(binding.res_id).exists():
+            partner = Partner.browse(binding.res_id)
+            # Identity fields go through the ownership map: a CRM that owns them keeps them.
+            self.env["sync.field.rule"]._apply_incoming(self, partner, values)
+            return partner
+        self._shopify_lock("customer", email or customer.get("id") or name)
+        partner = Partner.browse()
+        if email:
+            partner = Partner.search(
+                [("email", "=ilike", email), ("parent_id", "=", False),
+                 ("company_id", "in", (self.company_id.id, False))],
+                order="id", limit=1,
+            )
+        if not partner:
+            partner = Partner.create(dict(values, company_id=self.company_id.id, customer_rank=1))
+        if customer.get("id") and not Binding._find(self, "customer", record=partner):
+            Binding._bind(self, "customer", partner, customer["id"])
+        return partner
+
+    def _shopify_address(self, partner, address, kind):
+        if not address or not address.get("address1"):
+            return partner
+        country = self.env["res.country"].search([("code", "=", address.get("countryCodeV2"))], limit=1)
+        values = {
+            "name": address.get("name") or partner.name,
+            "street": address.get("address1"),
+            "street2": address.get("address2") or False,
+            "city": address.get("city") or False,
+            "zip": address.get("zip") or False,
+            "country_id": country.id,
+        }
+
+        def same(contact):
+            return all((contact[key].id if key == "country_id" else contact[key] or False) == value
+                       for key, value in values.items() if key != "name")
+
+        if not partner.street:
+            # A new customer's first address is their own, not a child contact.
+            partner.write({key: value for key, value in values.items() if key != "name"})
+            return partner
+        if same(partner):
+            return partner
+        existing = partner.child_ids.filtered(lambda child: child.type == kind and same(child))[:1]
+        if existing:
+            return existing
+        return self.env["res.partner"].create(dict(values, parent_id=partner.id, type=kind, phone=address.get("phone")))
+
+    # ------------------------------------------------------------------
+    # Currency, products, shipping, taxes
+    # ------------------------------------------------------------------
+    def _shopify_currency(self, data):
+        code = data["currencyCode"]
+        currency = self.env["res.currency"].with_context(active_test=False).search([("name", "=", code)], limit=1)
+        if not currency.active:
+            raise SyncMappingError(
+                _("Order %(name)s is in %(code)s, which is not active in Odoo: activate the currency (Accounting > "
+                  "Configuration > Currencies), then Retry.", name=data["name"], code=code)
+            )
+        return currency
+
+    def _shopify_pricelist(self, currency, data):
+        if currency == self.company_id.currency_id:
+            # The pricelist only sets the currency here: prices are Shopify's.
+            return self.env["product.pricelist"]
+        pricelist = self.env["product.pricelist"].search(
+            [("currency_id", "=", currency.id), ("company_id", "in", (self.company_id.id, False))], limit=1
+        )
+        if not pricelist:
+            raise SyncMappingError(
+                _("Order %(name)s is in %(code)s and no pricelist uses that currency: create one, then Retry.",
+                  name=data["name"], code=currency.name)
+            )
+        return pricelist
+
+    def _shopify_product_lines(self, data):
+        items = data["lineItems"]["nodes"]
+        products = self._shopify_products(data, items)
+        lines = []
+        for item in items:
+            quantity = item["quantity"]
+            unit_price = _amount(item["originalUnitPriceSet"])
+            gross = unit_price * quantity
+            discount = _amount(item["totalDiscountSet"]) / gross * 100 if gross else 0.0
+            lines.append({
+                "product_id": products[item["id"]].id,
+                "name": item["name"],
+                "product_uom_qty": quantity,
+                "price_unit": unit_price,
+                "discount": discount,
+                "tax_id": [Command.set(self._shopify_taxes(item.get("taxLines"), data).ids)],
+                "shopify_line_item_gid": item["id"],
+            })
+        return lines
+
+    def _shopify_products(self, data, items):
+        """{line item gid: product}, by variant binding then SKU; every unknown SKU in one failure."""
+        Binding = self.env["sync.binding"].sudo()
+        Product = self.env["product.product"].with_company(self.company_id)
+        found, missing = {}, []
+        for item in items:
+            variant_gid = (item.get("variant") or {}).get("id")
+            binding = variant_gid and Binding._find(self, "variant", external_id=variant_gid)
+            product = Product.browse(binding.res_id).exists() if binding else Product
+            if not product and item.get("sku"):
+                product = Product.search(
+                    [("default_code", "=", item["sku"]), ("company_id", "in", (self.company_id.id, False))], limit=2
+                )
+                if len(product) > 1:
+                    raise SyncMappingError(
+                        _("SKU %(sku)s on order %(name)s matches several products (%(products)s): give each a unique "
+                          "internal reference, then Retry.", sku=item["sku"], name=data["name"],
+                          products=", ".join(product.mapped("display_name")))
+                    )
+            if product:
+                found[item["id"]] = product
+            else:
+                missing.append(item.get("sku") or item["name"])
+        if missing:
+            raise SyncMappingError(
+                _("SKU %(skus)s on order %(name)s is not mapped: link or create the product, then Retry.",
+                  skus=", ".join(missing), name=data["name"])
+            )
+        return found
+
+    def _shopify_shipping_lines(self, data):
+        shipping = data.get("shippingLine")
+        if not shipping:
+            return []
+        product = self.shopify_shipping_product_id
+        if not product:
+            raise SyncMappingError(
+                _("Order %(name)s has shipping and the backend %(backend)s has no shipping product: set one on its "
+                  "Shopify tab, then Retry.", name=data["name"], backend=self.name)
+            )
+        # Shopify taxes shipping at the order's rates; it does not give them per shipping line.
+        taxes = self._shopify_taxes(data.get("taxLines"), data) if _amount(data.get("totalTaxSet")) else None
+        return [{
+            "product_id": product.id,
+            "name": shipping.get("title") or product.name,
+            "product_uom_qty": 1,
+            "price_unit": _amount(shipping.get("discountedPriceSet") or shipping.get("originalPriceSet")),
+            "tax_id": [Command.set(taxes.ids if taxes else [])],
+            "is_delivery": True,
+        }]
+
+    def _shopify_taxes(self, tax_lines, data):
+        taxes = self.env["account.tax"]
+        for tax_line in tax_lines or []:
+            if tax_line.get("rate"):
+                taxes |= self._shopify_tax(tax_line, data)
+        return taxes
+
+    def _shopify_tax(self, tax_line, data):
+        percent = float_round(tax_line["rate"] * 100, precision_digits=4)
+        title = tax_line.get("title") or ""
+        mapped = self.shopify_tax_map_ids.filtered(
+            lambda row: float_compare(row.rate, percent, precision_digits=4) == 0
+            and (not row.name or row.name == title)
+        ).sorted(lambda row: not row.name)[:1]
+        if mapped:
+            return mapped.tax_id
+        tax = self.env["account.tax"].search([
+            ("company_id", "=", self.company_id.id), ("type_tax_use", "=", "sale"), ("amount_type", "=", "percent"),
+            ("amount", "=", percent), ("price_include", "=", bool(data.get("taxesIncluded"))),
+        ], limit=1)
+        if not tax:
+            raise SyncMappingError(
+                _("Tax %(title)s %(rate)s%% on order %(name)s has no Odoo tax: map it on the backend's Shopify tab "
+                  "(Tax mapping), or create a %(rate)s%% sales tax, then Retry.", title=title, rate=percent,
+                  name=data["name"])
+            )
+        return tax
+
+    def _shopify_tags(self, names):
+        Tag = self.env["crm.tag"]
+        tags = Tag.search([("name", "in", names)]) if names else Tag
+        missing = [name for name in names if name not in tags.mapped("name")]
+        return tags | Tag.create([{"name": name} for name in missing])
+
+    def _shopify_check_totals(self, order, data):
+        """Refuse an order whose totals Odoo would compute differently: money must never change silently."""
+        tolerance = self.shopify_tax_tolerance
+        shop_tax, shop_total = _amount(data["totalTaxSet"]), _amount(data["totalPriceSet"])
+        rounding = order.currency_id.rounding
+        if (float_compare(abs(order.amount_tax - shop_tax), tolerance, precision_rounding=rounding) <= 0
+                and float_compare(abs(order.amount_total - shop_total), tolerance, precision_rounding=rounding) <= 0):
+            return
+        raise SyncValidationError(
+            _("Order %(name)s: Shopify computed taxes of %(shop_tax).2f %(currency)s (total %(shop_total).2f), Odoo "
+              "computes %(odoo_tax).2f (total %(odoo_total).2f) with %(taxes)s. The difference is above the "
+              "tolerance of %(tolerance).2f, so the order was not imported. Check the tax mapping on the backend's "
+              "Shopify tab (rate, included in price), then Retry.",
+              name=data["name"], shop_tax=shop_tax, shop_total=shop_total, currency=order.currency_id.name,
+              odoo_tax=order.amount_tax, odoo_total=order.amount_total, tolerance=tolerance,
+              taxes=", ".join(order.order_line.tax_id.mapped("name")) or _("no tax"))
+        )
+
+    # ------------------------------------------------------------------
+    # Status, cancellation, refunds and the auto-workflow
+    # ------------------------------------------------------------------
+    def _shopify_apply_order_status(self, order, data):
+        order.shopify_financial_status = data["displayFinancialStatus"]
+        if data.get("cancelledAt"):
+            self._shopify_apply_cancel(order, data)
+        else:
+            self._shopify_run_workflow(order, data)
+        for refund in data.get("refunds") or []:
+            self._shopify_apply_refund(order, refund, data)
+
+    def _shopify_run_workflow(self, order, data):
+        if data["displayFinancialStatus"] not in PAID_STATUSES:
+            return
+        if self.shopify_auto_confirm and order.state in ("draft", "sent"):
+            order.with_context(sync_shopify_importing=True).action_confirm()
+        if self.shopify_auto_invoice and order.state == "sale" and order.invoice_status == "to invoice":
+            order._create_invoices().action_post()
+        if self.shopify_auto_payment and self.shopify_payment_journal_id:
+            unpaid = order.invoice_ids.filtered(
+                lambda move: move.move_type == "out_invoice" and move.state == "posted"
+                and move.payment_state == "not_paid"
+            )
+            if unpaid:
+                self.env["account.payment.register"].with_context(
+                    active_model="account.move", active_ids=unpaid.ids
+                ).create({"journal_id": self.shopify_payment_journal_id.id})._create_payments()
+
+    def _shopify_apply_cancel(self, order, data):
+        if order.state == "cancel":
+            return
+        shipped = order.picking_ids.filtered(lambda picking: picking.state == "done")
+        owner = self.env["sync.field.rule"]._owner("sale.order", "state", self)
+        if shipped and owner != "shopify":
+            # Odoo owns the status once goods have left: a person decides (return, credit note).
+            order.activity_schedule(
+                "mail.mail_activity_data_todo",
+                summary=_("Cancelled in Shopify after delivery"),
+                note=_("Shopify order %(name)s was cancelled (%(reason)s) but %(pickings)s is already done. Decide "
+                       "on a return and a credit note.", name=data["name"], reason=data.get("cancelReason") or "",
+                       pickings=", ".join(shipped.mapped("name"))),
+                user_id=(self.user_id or self.env.user).id,
+            )
+            return
+        order.with_context(disable_cancel_warning=True)._action_cancel()
+        order.message_post(body=_("Cancelled in Shopify (%(reason)s).", reason=data.get("cancelReason") or "-"))
+
+    def _shopify_apply_refund(self, order, refund, data):
+        """One credit note per Shopify refund, on orders that have a posted invoice."""
+        seen = set((order.shopify_refund_gids or "").split())
+        if refund["id"] in seen:
+            return
+        invoice = order.invoice_ids.filtered(
+            lambda move: move.move_type == "out_invoice" and move.state == "posted"
+        )[:1]
+        amount = _amount(refund["totalRefundedSet"])
+        if invoice:
+            self._shopify_credit_note(order, invoice, refund)
+        else:
+            order.message_post(body=_(
+                "Shopify refunded %(amount).2f %(currency)s on %(name)s (%(note)s). The order has no posted invoice: "
+                "no credit note was made.", amount=amount, currency=order.currency_id.name, name=data["name"],
+                note=refund.get("note") or "-",
+            ))
+        order.shopify_refund_gids = " ".join(sorted(seen | {refund["id"]}))
+
+    def _shopify_credit_note(self, order, invoice, refund):
+        lines_by_gid = {line.shopify_line_item_gid: line for line in order.order_line if line.shopify_line_item_gid}
+        values = []
+        for item in refund["refundLineItems"]["nodes"]:
+            line = lines_by_gid.get(item["lineItem"]["id"])
+            if line and item["quantity"]:
+                values.append(self._shopify_credit_line(line, item["quantity"]))
+        credit = self.env["account.move"].create({
+            "move_type": "out_refund",
+            "partner_id": invoice.partner_id.id,
+            "currency_id": invoice.currency_id.id,
+            "reversed_entry_id": invoice.id,
+            "invoice_origin": order.name,
+            "ref": _("Shopify refund %(note)s", note=refund.get("note") or refund["id"]),
+            "invoice_line_ids": [Command.create(vals) for vals in values],
+        })
+        # What the line refunds do not explain is shipping (Shopify refunds it with a cancellation).
+        rest = _amount(refund["totalRefundedSet"]) - credit.amount_total
+        shipping = order.order_line.filtered("is_delivery")[:1]
+        rounding = credit.currency_id.rounding
+        if shipping and float_compare(rest, self.shopify_tax_tolerance, precision_rounding=rounding) > 0:
+            credit.write({"invoice_line_ids": [Command.create(self._shopify_credit_line(shipping, 1))]})
+        credit.action_post()
+        return credit
+
+    @staticmethod
+    def _shopify_credit_line(line, quantity):
+        return {
+            "product_id": line.product_id.id,
+            "name": line.name,
+            "quantity": quantity,
+            "price_unit": line.price_unit,
+            "discount": line.discount,
+            "tax_ids": [Command.set(line.tax_id.ids)],
+            "sale_line_ids": [Command.set(line.ids)],
+        }
+
+    # ------------------------------------------------------------------
+    # Reconcile and backfill
+    # ------------------------------------------------------------------
+    @api.model
+    def _cron_shopify_reconcile_orders(self):
+        for backend in self._shopify_backends().filtered(lambda b: b.state != "disconnected"):
+            try:
+                backend._enqueue("order_reconcile", direction="import", category="order",
+                                 dedup_key="shopify_order_reconcile")
+            except Exception:
+                _logger.exception("Shopify backend %s: could not queue the order reconcile", backend.name)
+
+    def action_shopify_import_orders_since(self):
+        self.ensure_one()
+        since = self.shopify_backfill_since or fields.Datetime.now() - timedelta(days=1)
+        self._enqueue("order_reconcile", direction="import", category="order",
+                      payload={"since": fields.Datetime.to_string(since)}, dedup_key=False)
+        return self._notify(_("Order import queued"), _("Orders updated since %(since)s will be imported.",
+                                                      since=self._format_user_datetime(since)))
+
+    def _shopify_run_order_reconcile(self, job):
+        """Queue an import for every order updated since the last run (minus the overlap)."""
+        started = fields.Datetime.now()
+        backfill = job._payload().get("since")
+        if backfill:
+            since = fields.Datetime.to_datetime(backfill)
+        elif self.shopify_orders_synced_at:
+            since = self.shopify_orders_synced_at - timedelta(minutes=self.shopify_reconcile_overlap)
+        else:
+            since = started - timedelta(days=1)
+        query = "updated_at:>='%s'" % since.strftime("%Y-%m-%dT%H:%M:%SZ")
+        client, after, count = self._shopify_client(), None, 0
+        while True:
+            page = client.execute(
+                docs.ORDERS_UPDATED, {"first": 100, "after": after, "query": query}, operation="order_reconcile"
+            )["orders"]
+            for node in page["nodes"]:
+                self._shopify_enqueue_order(node["id"])
+                count += 1
+            if not page["pageInfo"]["hasNextPage"]:
+                break
+            after = page["pageInfo"]["endCursor"]
+        if not backfill:
+            # The next run starts from when this one started: nothing updated while it listed is lost.
+            self.shopify_orders_synced_at = started
+        return _("%(count)s orders updated since %(since)s queued for import.", count=count, since=since)
+
+    # ------------------------------------------------------------------
+    # Webhook subscriptions and app uninstall
+    # ------------------------------------------------------------------
+    def _shopify_valid_hmac(self, body, signature):
+        secret = self.sudo().webhook_secret
+        if not secret or not signature:
+            return False
+        expected = base64.b64encode(hmac.new(secret.encode(), body, hashlib.sha256).digest())
+        return hmac.compare_digest(expected, signature.encode())
+
+    def action_shopify_subscribe_webhooks(self):
+        self.ensure_one()
+        created = self._shopify_ensure_webhooks()
+        return self._notify(
+            _("Webhooks"),
+            _("%(count)s missing subscriptions created; Shopify now calls %(url)s.", count=len(created),
+              url=self.shopify_webhook_url),
+            "success",
+        )
+
+    def _shopify_ensure_webhooks(self):
+        """Create the subscriptions that are missing (or point elsewhere); return their topics."""
+        self.ensure_one()
+        client = self._shopify_client()
+        existing = client.execute(docs.WEBHOOK_SUBSCRIPTIONS, {"first": 100}, operation="webhook_list")
+        url = self.shopify_webhook_url
+        present = {node["topic"] for node in existing["webhookSubscriptions"]["nodes"] if node["uri"] == url}
+        created = []
+        for topic in WEBHOOK_TOPICS:
+            enum = topic.upper().replace("/", "_")
+            if enum in present:
+                continue
+            result = client.execute(
+                docs.WEBHOOK_SUBSCRIPTION_CREATE, {"topic": enum, "sub": {"uri": url, "format": "JSON"}},
+                operation="webhook_subscribe", write=True,
+            )
+            errors = result and result["webhookSubscriptionCreate"]["userErrors"]
+            if errors:
+                raise SyncValidationError(
+                    _("Shopify refused the %(topic)s webhook for %(url)s: %(errors)s", topic=topic, url=url,
+                      errors="; ".join(error["message"] for error in errors))
+                )
+            created.append(topic)
+        return created
+
+    @api.model
+    def _cron_shopify_check_webhooks(self):
+        for backend in self._shopify_backends().filtered(lambda b: b.state != "disconnected"):
+            try:
+                backend._shopify_ensure_webhooks()
+            except Exception:
+                _logger.exception("Shopify backend %s: could not check the webhook subscriptions", backend.name)
+
+    def _shopify_run_app_uninstalled(self, job):
+        self.state = "disconnected"
+        self.activity_schedule(
+            "mail.mail_activity_data_todo",
+            summary=_("Shopify app uninstalled"),
+            note=_("The shop %(shop)s uninstalled the app: nothing is synced any more. Reinstall the app, set the new "
+                   "access token, then Test connection.", shop=self.shopify_shop_domain or self.name),
+            user_id=(self.user_id or self.env.user).id,
+        )
+        return _("Backend marked disconnected.")

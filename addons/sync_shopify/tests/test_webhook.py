@@ -1,0 +1,126 @@
+import base64
+import hashlib
+import hmac
+import json
+
+from odoo.tests import HttpCase, tagged
+from odoo.tools import mute_logger
+
+from .order_common import ShopifyOrderCase
+
+
+@tagged("post_install", "-at_install")
+class TestWebhook(ShopifyOrderCase, HttpCase):
+    def setUp(self):
+        super().setUp()
+        self.url = self.base_url() + "/sync_shopify/webhook/%s" % self.backend.id
+        self.Event = self.env["sync.shopify.webhook"]
+
+    def tearDown(self):
+        # A delivery still in flight would land in the next test's transaction.
+        self.shop.webhooks.drain(10)
+        super().tearDown()
+
+    def events(self, **domain):
+        return self.Event.search([("backend_id", "=", self.backend.id)] + [(k, "=", v) for k, v in domain.items()])
+
+    def post(self, payload, signature=True, topic="orders/updated", event_id="evt-1", secret=None):
+        body = json.dumps(payload).encode()
+        headers = {"Content-Type": "application/json", "X-Shopify-Topic": topic, "X-Shopify-Event-Id": event_id}
+        if signature:
+            digest = hmac.new((secret or self.shop.app_secret).encode(), body, hashlib.sha256).digest()
+            headers["X-Shopify-Hmac-Sha256"] = base64.b64encode(digest).decode()
+        return self.url_open(self.url, data=body, headers=headers)
+
+    def deliver(self):
+        self.assertTrue(self.shop.webhooks.drain(15))
+
+    def subscribe(self, *topics, fmt="JSON"):
+        for topic in topics:
+            self.shop.subscribe(topic, self.url, fmt=fmt)
+
+    # ------------------------------------------------------------------
+    def test_good_signature_is_stored_and_queued(self):
+        order = self.new_orders()[0]
+        response = self.post({"admin_graphql_api_id": order["id"], "updated_at": order["updatedAt"]})
+        self.assertEqual(response.status_code, 200)
+        event = self.events()
+        self.assertEqual((event.topic, event.state, event.resource_gid), ("orders/updated", "queued", order["id"]))
+        self.assertEqual(event.job_id.operation, "order_import")
+        self.assertFalse(self.sale_of(order), "nothing is processed inside the request")
+
+    @mute_logger("odoo.addons.sync_shopify.controllers.webhook")
+    def test_bad_or_missing_signature_is_refused_and_nothing_stored(self):
+        order = self.new_orders()[0]
+        payload = {"admin_graphql_api_id": order["id"]}
+        self.assertEqual(self.post(payload, secret="wrong-secret").status_code, 401)
+        self.assertEqual(self.post(payload, signature=False, event_id="evt-2").status_code, 401)
+        self.assertFalse(self.events())
+        self.assertFalse(self.jobs("order_import"))
+
+    @mute_logger("odoo.addons.sync_shopify.controllers.webhook")
+    def test_sandbox_bad_hmac_deliveries_are_refused(self):
+        self.subscribe("orders/create")
+        self.shop.faults.set(bad_hmac=True)
+        self.new_orders()
+        self.shop.webhooks.drain(8)
+        self.assertTrue(self.shop.webhooks.deliveries)
+        self.assertTrue(all(set(d["attempts"]) == {401} for d in self.shop.webhooks.deliveries))
+        self.assertFalse(self.events())
+
+    def test_sandbox_orders_end_to_end_with_duplicates_and_reconcile(self):
+        self.subscribe("orders/create", "orders/updated")
+        self.shop.faults.set(duplicate_webhooks=True)
+        orders = self.new_orders(3)
+        self.deliver()
+        self.assertEqual(len(self.events()), 3, "duplicate deliveries share an event id")
+        self.backend._enqueue("order_reconcile", direction="import", category="order")
+        self.run_queue()
+        for order in orders:
+            self.assertEqual(len(self.sales_named(order)), 1)
+
+    def test_xml_webhook(self):
+        self.subscribe("orders/create", fmt="XML")
+        order = self.new_orders()[0]
+        self.deliver()
+        event = self.events()
+        self.assertEqual(event.resource_gid, order["id"])
+        self.run_queue()
+        self.assertTrue(self.sale_of(order))
+
+    def test_out_of_order_updates_never_overwrite_a_newer_one(self):
+        order = self.new_orders()[0]
+        self.import_orders([order])
+        self.subscribe("orders/updated", "orders/cancelled")
+        self.shop.faults.set(out_of_order_webhooks=True)
+        self.shop.cancel_order(order["id"])
+        self.deliver()
+        self.assertEqual(len(self.events()), 2)
+        self.run_queue()
+        self.assertEqual(self.sale_of(order).state, "cancel")
+        binding = self.Binding._find(self.backend, "order", external_id=order["id"])
+        stale = {"admin_graphql_api_id": order["id"], "updated_at": "2000-01-01T00:00:00Z"}
+        self.assertEqual(self.post(stale, event_id="stale").status_code, 200)
+        stale_event = self.events(event_id="stale")
+        self.assertEqual(stale_event.state, "ignored")
+        self.assertFalse(stale_event.job_id)
+        self.assertEqual(binding.external_updated_at.strftime("%Y-%m-%dT%H:%M:%SZ"), order["updatedAt"])
+
+    def test_app_uninstalled_disconnects_the_backend_and_tells_staff(self):
+        self.subscribe("app/uninstalled")
+        self.shop.uninstall_app()
+        self.deliver()
+        self.assertEqual(self.events().topic, "app/uninstalled")
+        self.run_queue()
+        self.assertEqual(self.backend.state, "disconnected")
+        self.assertIn("uninstalled", " ".join(self.backend.activity_ids.mapped("summary")))
+
+    def test_subscribe_repairs_missing_subscriptions(self):
+        self.subscribe("orders/create")
+        self.backend.invalidate_recordset(["shopify_webhook_url"])
+        self.env["ir.config_parameter"].set_param("web.base.url", self.base_url())
+        self.backend.action_shopify_subscribe_webhooks()
+        topics = {s["topic"] for s in self.shop.store.webhook_subscriptions.values() if s["uri"] == self.url}
+        self.assertEqual(topics, {"ORDERS_CREATE", "ORDERS_UPDATED", "ORDERS_CANCELLED", "APP_UNINSTALLED"})
+        self.backend.action_shopify_subscribe_webhooks()
+        self.assertEqual(len(self.shop.store.webhook_subscriptions), 4)
