@@ -466,6 +466,18 @@ class SyncBackend(models.Model):
                 return handler
         return None
 
+    def _job_batch_handler(self, operation):
+        """``_<code>_run_batch_<operation>(jobs) -> {job id: result or exception}``, if any.
+
+        For APIs that take many records per call (HubSpot batch upsert, 100 at a
+        time): the jobs claimed together run in one call, and each still succeeds or
+        fails on its own.
+        """
+        self.ensure_one()
+        return getattr(self, f"_{self.code}_run_batch_{operation}", None) or getattr(
+            self, f"_sync_run_batch_{operation}", None
+        )
+
     # ------------------------------------------------------------------
     # Retry policy
     # ------------------------------------------------------------------

@@ -4,7 +4,9 @@ import os
 import socket
 import time
 import traceback
+from collections import defaultdict
 from datetime import timedelta
+from functools import partial
 
 import psycopg2
 from odoo import _, api, fields, models, modules
@@ -166,9 +168,12 @@ class SyncJob(models.Model):
     # Claiming and processing
     # ------------------------------------------------------------------
     @api.model
-    def _claim(self, backend, limit):
-        """Lock and return up to ``limit`` runnable jobs of ``backend`` that no one else holds."""
-        blocked, heavy_blocked = backend._blocked_operations()
+    def _claim(self, backend, limit, windows=None):
+        """Lock and return up to ``limit`` runnable jobs of ``backend`` that no one else holds.
+
+        ``windows`` is ``backend._blocked_operations()``, computed by the caller once per run.
+        """
+        blocked, heavy_blocked = windows or backend._blocked_operations()
         if "*" in blocked:
             return self.browse()
         self.env.flush_all()  # raw SQL below must see cancellations and retries made in this transaction
@@ -211,8 +216,12 @@ class SyncJob(models.Model):
         deadline = time.monotonic() + time_limit if time_limit else None
         processed = 0
         for backend in backends:
+            windows = backend._blocked_operations()
             while deadline is None or time.monotonic() < deadline:
-                jobs = self._claim_batch(backend) if commit else self._claim(backend, backend.batch_size)
+                if commit:
+                    jobs = self._claim_batch(backend, windows)
+                else:
+                    jobs = self._claim(backend, backend.batch_size, windows)
                 if not jobs:
                     break
                 jobs._run()
@@ -222,7 +231,7 @@ class SyncJob(models.Model):
         remaining = self._runnable_count(backends)
         return processed, remaining
 
-    def _claim_batch(self, backend):
+    def _claim_batch(self, backend, windows):
         """Claim in a transaction of its own, commit it, then hold the jobs' row locks.
 
         The claim runs at READ COMMITTED: under Odoo's default REPEATABLE READ a row
@@ -233,10 +242,10 @@ class SyncJob(models.Model):
         cr.commit()
         cr.execute("SET TRANSACTION ISOLATION LEVEL READ COMMITTED")
         try:
-            jobs = self._claim(backend, backend.batch_size)
+            jobs = self._claim(backend, backend.batch_size, windows)
         except psycopg2.extensions.TransactionRollbackError:
             cr.rollback()
-            return self._claim_batch(backend)
+            return self._claim_batch(backend, windows)
         cr.commit()  # publish the claim: other workers now skip these jobs
         if jobs:
             # Held until the batch commits: the recovery cron tells a live worker by this lock.
@@ -256,29 +265,64 @@ class SyncJob(models.Model):
         )
 
     def _run(self):
+        """Run the jobs and record each one's outcome.
+
+        Each job runs in its own savepoint, so a failure rolls back only its own
+        writes. Jobs whose operation has a batch handler run together (one API call
+        for many records) in one savepoint, and still get one outcome each.
+        """
+        finished = defaultdict(self.browse)  # result text -> jobs
+        exchanges_of_done = []
         failed = self.browse()
-        for job in self:
+        for jobs, run in self._work_units():
             buffer = []
-            error = None
             try:
                 with self.env.cr.savepoint():
-                    result = job._execute(buffer)
-            except Exception as exc:  # noqa: BLE001 - every failure is recorded on the job
-                error = exc
-            exchanges = job._store_exchanges(buffer)
-            if error is None:
-                job.write({
-                    "state": "done",
-                    "done_at": fields.Datetime.now(),
-                    "result": result if isinstance(result, str) else (result and json.dumps(result, default=str)),
-                    "failure_type": False,
-                    "failure_reason": False,
-                    "next_attempt_at": False,
-                })
-            elif job._handle_failure(error, exchanges):
-                failed |= job
+                    outcomes = run(buffer)
+            except Exception as error:  # noqa: BLE001 - every failure is recorded on its jobs
+                outcomes = dict.fromkeys(jobs.ids, error)
+            exchanges = self.env["sync.exchange"]
+            if any(isinstance(outcome, Exception) for outcome in outcomes.values()):
+                exchanges = self.env["sync.exchange"].sudo().create([dict(v, job_id=jobs[0].id) for v in buffer])
+            else:
+                exchanges_of_done += [dict(values, job_id=jobs[0].id) for values in buffer]
+            for job in jobs:
+                outcome = outcomes.get(job.id) or SyncError(_("The batch handler gave no outcome for this job."))
+                if not isinstance(outcome, Exception):
+                    finished[_result_text(outcome)] |= job
+                elif job._handle_failure(outcome, exchanges):
+                    failed |= job
+        if exchanges_of_done:
+            self.env["sync.exchange"].sudo().create(exchanges_of_done)
+        now = fields.Datetime.now()
+        for result, jobs in finished.items():
+            # One UPDATE per distinct result rather than one per job: the queue's hot path.
+            jobs.write({
+                "state": "done", "done_at": now, "result": result,
+                "failure_type": False, "failure_reason": False, "next_attempt_at": False,
+            })
         if failed:
             failed._notify_failures()
+
+    def _work_units(self):
+        """``(jobs, run)`` pairs: a batch handler's group, or a single job."""
+        groups = defaultdict(self.browse)
+        for job in self:
+            if job.backend_id._job_batch_handler(job.operation):
+                groups[job.backend_id, job.operation] |= job
+            else:
+                yield job, job._run_single
+        for (_backend, operation), jobs in groups.items():
+            yield jobs, partial(jobs._run_batch, operation)
+
+    def _run_single(self, exchange_buffer):
+        self.ensure_one()
+        return {self.id: self._execute(exchange_buffer)}
+
+    def _run_batch(self, operation, exchange_buffer):
+        """A batch handler returns ``{job id: result or exception}`` for its jobs."""
+        backend = self.backend_id.with_context(sync_base_exchange_buffer=exchange_buffer)
+        return backend._job_batch_handler(operation)(self)
 
     def _execute(self, exchange_buffer):
         self.ensure_one()
@@ -294,12 +338,6 @@ class SyncJob(models.Model):
                 )
             )
         return handler(self)
-
-    def _store_exchanges(self, buffer):
-        self.ensure_one()
-        if not buffer:
-            return self.env["sync.exchange"]
-        return self.env["sync.exchange"].sudo().create([dict(values, job_id=self.id) for values in buffer])
 
     def _handle_failure(self, error, exchanges):
         """Schedule a retry or park the job in the failure inbox; True when it failed for good."""
@@ -458,6 +496,12 @@ def _classify(error):
     if isinstance(error, AccessError):
         return "auth", False, str(error), None
     return "bug", False, _("%(type)s: %(error)s", type=type(error).__name__, error=error), None
+
+
+def _result_text(result):
+    if result is None or isinstance(result, str):
+        return result or False
+    return json.dumps(result, default=str)
 
 
 def _stopped_worker_error():

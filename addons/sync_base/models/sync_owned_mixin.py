@@ -153,7 +153,7 @@ class SyncOwnedMixin(models.AbstractModel):
         """Per field fought over on this record: who wrote it, how often, how many still open."""
         self.ensure_one()
         conflicts = self.env["sync.conflict"].sudo().search(
-            [("res_model", "=", self._name), ("res_id", "=", self.id)], order="detected_at"
+            [("res_model", "=", self._name), ("res_id", "=", self.id)], order="detected_at, id"
         )
         history = {}
         for conflict in conflicts:

@@ -5,7 +5,7 @@ from freezegun import freeze_time
 from odoo.tests import tagged
 from odoo.tools import mute_logger
 
-from ..exceptions import SyncError
+from ..exceptions import SyncError, SyncValidationError
 from .common import SyncCase
 
 
@@ -127,6 +127,29 @@ class TestQueue(SyncCase):
         self.assertEqual(bad.state, "failed")
         self.assertEqual(good.state, "done")
         self.assertEqual(partner.name, "Before", "a failing job leaves no half-applied change")
+
+    def test_batch_handler_sends_once_and_fails_jobs_one_by_one(self):
+        calls = []
+
+        def run_batch_bulk(backend, jobs):
+            calls.append(jobs.ids)
+            backend._http("POST", backend.api_url, json_body=jobs.mapped("external_id"))
+            return {
+                job.id: SyncValidationError(f"{job.external_id} was refused") if job.external_id == "bad" else "ok"
+                for job in jobs
+            }
+
+        backend_class = type(self.backend)
+        backend_class._none_run_batch_bulk = run_batch_bulk
+        self.addCleanup(delattr, backend_class, "_none_run_batch_bulk")
+        good, bad, other = (self.backend._enqueue("bulk", external_id=key) for key in ("a", "bad", "c"))
+        self.run_queue()
+        self.assertEqual(len(calls), 1, "the three jobs run in one handler call")
+        self.assertEqual(len(self.server.requests), 1, "and in one HTTP request")
+        self.assertEqual(json.loads(self.server.requests[0]["body"]), ["a", "bad", "c"])
+        self.assertEqual((good.state, other.state), ("done", "done"))
+        self.assertEqual((bad.state, bad.failure_type, bad.failure_reason), ("failed", "validation", "bad was refused"))
+        self.assertEqual(bad.failed_exchange_id.status_code, 200, "the exchange of the batch is kept for the failure")
 
     def test_dry_run_records_but_does_not_send(self):
         self.backend.mode = "dry_run"

@@ -251,7 +251,11 @@ class SyncOwnershipTransfer(models.TransientModel):
             ("backend_id", "=", backend.id or False),
         ], limit=1)
         if rule:
-            rule.write(values)
+            # Write only what the sheet changed: rewriting an unchanged field name would
+            # re-check that it exists, and a shipped rule for an optional module's field
+            # (website_sale's SEO fields...) must survive a round trip.
+            current = rule._convert_to_write({name: rule[name] for name in values})
+            rule.write({name: value for name, value in values.items() if current[name] != value})
             return "updated"
         Rule.create(values)
         return "created"
