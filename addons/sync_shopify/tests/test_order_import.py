@@ -1,4 +1,5 @@
-from odoo.tests import tagged
+from odoo.exceptions import AccessError
+from odoo.tests import new_test_user, tagged
 
 from .order_common import ShopifyOrderCase
 
@@ -121,3 +122,25 @@ class TestOrderImport(ShopifyOrderCase):
         self.assertEqual(len(self.SaleOrder.search([("shopify_backend_id", "=", self.backend.id)])), 4)
         self.assertTrue(all(self.sale_of(order) for order in orders))
         self.assertTrue(self.backend.shopify_orders_synced_at)
+
+
+@tagged("post_install", "-at_install")
+class TestOrderReconcileCron(ShopifyOrderCase):
+    def test_cron_queues_one_reconcile_per_backend(self):
+        self.env["sync.backend"]._cron_shopify_reconcile_orders()
+        self.env["sync.backend"]._cron_shopify_reconcile_orders()
+        self.assertEqual(len(self.jobs("order_reconcile", "pending")), 1)
+
+    def test_backfill_imports_older_orders_and_keeps_the_watermark(self):
+        orders = self.new_orders(2)
+        self.backend.shopify_orders_synced_at = "2100-01-01 00:00:00"
+        self.backend.shopify_backfill_since = "2000-01-01 00:00:00"
+        self.backend.action_shopify_import_orders_since()
+        self.run_queue()
+        self.assertTrue(all(self.sale_of(order) for order in orders))
+        self.assertEqual(str(self.backend.shopify_orders_synced_at), "2100-01-01 00:00:00")
+
+    def test_plain_user_cannot_read_webhook_events(self):
+        user = new_test_user(self.env, login="plain_sales", groups="base.group_user,sales_team.group_sale_salesman")
+        with self.assertRaises(AccessError):
+            self.env["sync.shopify.webhook"].with_user(user).search([])
