@@ -51,12 +51,6 @@ def test_dashboard_names_the_outage(odoo, hub):
     assert board["failures_24h"] > 0 or "Network" in board["failure_summary"], board
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "sync_base sync_job.py _execute: the exchange buffer travels in the context "
-    "(with_context(sync_base_exchange_buffer=[])); Odoo reuses a cached Environment whose context is *equal*, "
-    "and an empty list equals any empty list, so a job that follows a job without HTTP calls (a HubSpot batch "
-    "sibling) logs into that earlier job's already-stored buffer: its exchanges are lost"
-))
 def test_every_call_is_in_the_exchange_log(odoo, hub):
     """30 exports in batches of 10 while HubSpot is down: three failed calls, three exchanges."""
     backend_id = odoo.run(hubspot_backend(hub, 30, batch_size=10, max_attempts=8))[0]["backend"]

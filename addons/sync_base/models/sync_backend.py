@@ -29,6 +29,10 @@ SENSITIVE_HEADERS = {
     "x-shopify-hmac-sha256",
     "x-hubspot-signature-v3",
 }
+# Exchanges of the jobs running in this process, by token, until the job's outcome is
+# known (see ``_log_exchange``). The context carries the token, not the list: Odoo
+# reuses an Environment whose context is merely *equal*, and two empty lists are equal.
+EXCHANGE_BUFFERS = {}
 JOB_CATEGORIES = [
     ("order", "Orders"),
     ("customer", "Customers"),
@@ -433,7 +437,7 @@ class SyncBackend(models.Model):
         that explains the failure must survive that rollback, so the job collects its
         exchanges and writes them after the savepoint (see ``sync.job._run``).
         """
-        buffer = self.env.context.get("sync_base_exchange_buffer")
+        buffer = EXCHANGE_BUFFERS.get(self.env.context.get("sync_base_exchange_token"))
         if buffer is not None:
             buffer.append(values)
             return values

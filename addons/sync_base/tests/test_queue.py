@@ -164,6 +164,16 @@ class TestQueue(SyncCase):
         self.assertEqual(json.loads(exchange.request_body), {"price": 12.5}, "exactly what would be sent")
         self.assertIn("Dry run", job.result)
 
+    def test_every_job_keeps_its_own_exchanges(self):
+        # A job without HTTP calls followed by jobs with some: each call lands on its own job.
+        quiet = self.backend._enqueue("noop", external_id="quiet")
+        loud = [self.backend._enqueue("http_post", external_id=f"loud-{i}", payload={"i": i}) for i in range(3)]
+        self.run_queue()
+        self.assertFalse(quiet.exchange_ids)
+        for job in loud:
+            self.assertEqual(len(job.exchange_ids), 1, job.external_id)
+            self.assertEqual(json.loads(job.exchange_ids.request_body), job._payload())
+
     def test_live_exchange_is_logged_with_secrets_redacted(self):
         self.backend.api_url = self.server.url + "?token=tok-SECRET-1234"
         job = self.backend._enqueue("http_post", external_id="L", payload={"echo": "tok-SECRET-1234"})
