@@ -5,7 +5,6 @@ what is proven is the behaviour (wait, back off, never fail before the attempts 
 complete on return), not the wall-clock length.
 """
 
-import pytest
 
 from .conftest import wait_until
 from .snippets import dashboard, drain, hubspot_backend
@@ -37,11 +36,6 @@ def test_hubspot_down_then_back(odoo, hub):
     assert_each_partner_once(odoo, hub, backend_id, setup["partners"])
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "sync_base dashboard: failure_recent_count/summary count only jobs in state 'failed'; jobs retrying "
-    "through an outage stay 'pending' with failure_type 'network', so the dashboard shows a pending count "
-    "but nothing that names the outage until retries are exhausted (sync_backend.py _compute_dashboard)"
-))
 def test_dashboard_names_the_outage(odoo, hub):
     """While HubSpot is down and jobs are retrying, the backend dashboard says so."""
     backend_id = odoo.run(hubspot_backend(hub, 5, batch_size=10, max_attempts=8))[0]["backend"]

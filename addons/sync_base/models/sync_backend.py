@@ -135,6 +135,10 @@ class SyncBackend(models.Model):
     failure_recent_count = fields.Integer("Failures (24 h)", compute="_compute_dashboard")
     failure_recent_summary = fields.Char("Failures (24 h) by type", compute="_compute_dashboard")
     oldest_pending_date = fields.Datetime(compute="_compute_dashboard")
+    outage_since = fields.Datetime(
+        "Unreachable since", compute="_compute_dashboard",
+        help="The remote system has answered nothing but network errors, 5xx or 429 since then.",
+    )
     last_success_html = fields.Html("Last successful runs", compute="_compute_dashboard", sanitize=False)
     binding_count = fields.Integer(compute="_compute_binding_count")
 
@@ -164,8 +168,10 @@ class SyncBackend(models.Model):
             )
         }
         since = fields.Datetime.now() - timedelta(hours=24)
+        # Failed attempts, not only jobs that gave up: during an outage jobs keep retrying
+        # (pending) for hours, and staff must see it before the retries run out.
         failures = Job._read_group(
-            [("backend_id", "in", self.ids), ("state", "=", "failed"), ("failed_at", ">=", since)],
+            [("backend_id", "in", self.ids), ("last_failure_at", ">=", since), ("failure_type", "!=", False)],
             ["backend_id", "failure_type"],
             ["__count"],
         )
@@ -190,10 +196,26 @@ class SyncBackend(models.Model):
                 f"{type_labels.get(ftype, ftype)}: {count}" for ftype, count in mine
             )
             backend.oldest_pending_date = oldest.get(backend.id)
+            backend.outage_since = backend._outage_since()
             rows = sorted((op, date) for b, op, date in last_success if b == backend)
             backend.last_success_html = self.env["ir.qweb"]._render(
                 "sync_base.sync_backend_last_success", {"rows": rows, "format_dt": self._format_user_datetime}
             )
+
+    def _outage_since(self):
+        """First unanswered or 5xx/429 call after the last good one, if no good one came since."""
+        self.env["sync.exchange"].flush_model()
+        self.env.cr.execute(
+            """
+            SELECT min(create_date) FROM sync_exchange
+             WHERE backend_id = %(backend)s
+               AND (error IS NOT NULL OR status_code >= 500 OR status_code = 429)
+               AND id > COALESCE((SELECT max(id) FROM sync_exchange
+                                   WHERE backend_id = %(backend)s AND outcome = 'ok'), 0)
+            """,
+            {"backend": self.id},
+        )
+        return self.env.cr.fetchone()[0]
 
     def _format_user_datetime(self, value):
         return fields.Datetime.context_timestamp(self, value).strftime("%Y-%m-%d %H:%M") if value else ""

@@ -87,7 +87,10 @@ class SyncJob(models.Model):
     next_attempt_at = fields.Datetime("Next attempt", index=True)
     started_at = fields.Datetime()
     done_at = fields.Datetime(index=True)
-    failed_at = fields.Datetime(index=True)
+    failed_at = fields.Datetime(index=True, help="When the job gave up and went to the failure inbox.")
+    last_failure_at = fields.Datetime(
+        "Last failure", index=True, help="When the last attempt failed, retried or not: the dashboard counts these."
+    )
     worker = fields.Char(help="Host and process that ran the job last.")
     failure_type = fields.Selection(FAILURE_TYPES, index=True)
     failure_reason = fields.Text()
@@ -352,6 +355,7 @@ class SyncJob(models.Model):
             "failure_reason": reason,
             "failure_traceback": "".join(traceback.format_exception(error))[-8000:],
             "failed_exchange_id": exchanges[-1:].id,
+            "last_failure_at": fields.Datetime.now(),
         }
         if retryable and self.attempts < self.backend_id.max_attempts:
             delay = self.backend_id._retry_delay(self.attempts, retry_after)

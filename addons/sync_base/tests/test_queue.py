@@ -295,6 +295,20 @@ class TestQueue(SyncCase):
         self.Job._cron_process_queue()
         self.assertEqual(job.state, "done")
 
+    def test_dashboard_shows_an_outage_while_jobs_retry(self):
+        self.server.answers = [(503, {}, {})]
+        self.backend._enqueue("http_post", external_id="during", payload={})
+        self.run_queue()
+        self.backend.invalidate_recordset()
+        self.assertEqual(self.backend.job_failed_count, 0, "nothing has given up yet")
+        self.assertEqual(self.backend.failure_recent_count, 1, "but the failed attempt is counted")
+        self.assertIn("Remote server error: 1", self.backend.failure_recent_summary)
+        self.assertTrue(self.backend.outage_since)
+        self.server.answers = [(200, {}, {})]
+        self.backend._http("GET", self.server.url)
+        self.backend.invalidate_recordset()
+        self.assertFalse(self.backend.outage_since, "one good answer ends the outage")
+
     def test_dashboard_counts(self):
         self.server.answers = [(422, {}, {})]
         self.backend._enqueue("noop", external_id="ok")
