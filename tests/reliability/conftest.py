@@ -1,6 +1,6 @@
 """Fixtures of the reliability suite: one fresh database, real Odoo processes, local servers.
 
-One database (``rel_sync_reliability``, or ``$SYNC_RELIABILITY_DB``) is created for the
+One database (``rel_sync_reliability_<pid>``, or ``$SYNC_RELIABILITY_DB``) is created for the
 whole session with the connectors installed, and dropped at the end. Tests drive real
 Odoo processes (``odoo_child.py`` snippets, or ``python3 -m odoo`` servers) against it
 and talk to the sandbox, which runs in this process. Every process a test starts is
@@ -29,7 +29,8 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 CHILD = Path(__file__).resolve().parent / "odoo_child.py"
-DB_NAME = os.environ.get("SYNC_RELIABILITY_DB", "rel_sync_reliability")
+# One name per run: two developers running the suite at once must not drop each other's database.
+DB_NAME = os.environ.get("SYNC_RELIABILITY_DB", f"rel_sync_reliability_{os.getpid()}")
 MODULES = ["sync_base", "sync_hubspot"]
 
 
