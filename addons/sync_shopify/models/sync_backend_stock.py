@@ -2,6 +2,7 @@ import hashlib
 import json
 import logging
 import math
+from collections import defaultdict, namedtuple
 
 from odoo import _, api, models
 from odoo.addons.sync_base.exceptions import SyncValidationError
@@ -18,6 +19,10 @@ READ_BATCH = 10
 # How many times a batch refused for a stale compare is re-read and sent again.
 STALE_REREADS = 2
 STALE_CODE = "CHANGE_FROM_QUANTITY_STALE"
+
+StockRow = namedtuple(
+    "StockRow", "id product_id location_id location_gid item_gid last_quantity revision known"
+)
 
 
 class SyncBackend(models.Model):
@@ -68,28 +73,62 @@ class SyncBackend(models.Model):
     # ------------------------------------------------------------------
     # What to publish
     # ------------------------------------------------------------------
+    # The push works on plain rows read in one query rather than on records: at
+    # 25,000 variants the ORM's per-field access costs more than the whole push
+    # budget allows (bench/stock_push).
+    def _shopify_stock_rows(self, row_ids=None):
+        """Dirty stock rows of this backend (or the given ones) as ``StockRow`` tuples, by id."""
+        self.env["sync.shopify.stock"].flush_model()
+        self.env["sync.shopify.location"].flush_model(["shopify_gid"])
+        where = "s.id = ANY(%s)" if row_ids is not None else "s.backend_id = %s AND s.dirty"
+        self.env.cr.execute(
+            f"""SELECT s.id, s.product_id, s.shopify_location_id, l.shopify_gid, s.inventory_item_gid,
+                       s.last_quantity, s.revision, s.quantity_known
+                  FROM sync_shopify_stock s JOIN sync_shopify_location l ON l.id = s.shopify_location_id
+                 WHERE {where} ORDER BY s.id""",
+            [list(row_ids) if row_ids is not None else self.id],
+        )
+        return [StockRow(*values) for values in self.env.cr.fetchall()]
+
     def _shopify_available(self, rows):
         """{row id: quantity to publish}: on hand - reserved - safety stock, never below 0."""
-        result = {}
         Quant = self.env["stock.quant"].sudo()
-        for mapping, mapped_rows in rows.grouped("shopify_location_id").items():
+        Quant.flush_model(["product_id", "location_id", "quantity", "reserved_quantity"])
+        buffers = self._shopify_safety_stocks({row.product_id for row in rows})
+        by_mapping = defaultdict(list)
+        for row in rows:
+            by_mapping[row.location_id].append(row)
+        result = {}
+        for mapping_id, mapped_rows in by_mapping.items():
+            mapping = self.env["sync.shopify.location"].sudo().browse(mapping_id)
             totals = {}
             if mapping.location_ids:
-                groups = Quant._read_group(
-                    [("product_id", "in", mapped_rows.product_id.ids),
-                     ("location_id", "child_of", mapping.location_ids.ids)],
-                    ["product_id"], ["quantity:sum", "reserved_quantity:sum"],
+                location_ids = self.env["stock.location"].sudo().search(
+                    [("id", "child_of", mapping.location_ids.ids)]
+                ).ids
+                self.env.cr.execute(
+                    """SELECT product_id, SUM(quantity - reserved_quantity) FROM stock_quant
+                        WHERE location_id = ANY(%s) AND product_id = ANY(%s) GROUP BY product_id""",
+                    [location_ids, list({row.product_id for row in mapped_rows})],
                 )
-                totals = {product.id: quantity - reserved for product, quantity, reserved in groups}
+                totals = dict(self.env.cr.fetchall())
             for row in mapped_rows:
-                free = totals.get(row.product_id.id, 0.0) - self._shopify_safety_stock_of(row.product_id)
+                free = (totals.get(row.product_id) or 0.0) - buffers.get(row.product_id, 0.0)
                 result[row.id] = max(0, math.floor(free))
         return result
 
-    def _shopify_safety_stock_of(self, product):
-        # The most specific buffer set wins: product, then category, then backend.
-        template = product.product_tmpl_id
-        return template.shopify_safety_stock or template.categ_id.shopify_safety_stock or self.shopify_safety_stock
+    def _shopify_safety_stocks(self, product_ids):
+        """{product id: units held back}: the most specific buffer set wins (product, category, backend)."""
+        self.env["product.template"].flush_model(["shopify_safety_stock", "categ_id"])
+        self.env["product.category"].flush_model(["shopify_safety_stock"])
+        self.env.cr.execute(
+            """SELECT p.id, COALESCE(NULLIF(t.shopify_safety_stock, 0), NULLIF(c.shopify_safety_stock, 0), %s)
+                 FROM product_product p JOIN product_template t ON t.id = p.product_tmpl_id
+                 LEFT JOIN product_category c ON c.id = t.categ_id
+                WHERE p.id = ANY(%s)""",
+            [self.shopify_safety_stock or 0.0, list(product_ids)],
+        )
+        return dict(self.env.cr.fetchall())
 
     # ------------------------------------------------------------------
     # Pushing
@@ -100,29 +139,33 @@ class SyncBackend(models.Model):
             return _("Stock is owned by %(owner)s on this backend: nothing pushed.", owner=owner)
         client = self._shopify_client()
         Stock = self.env["sync.shopify.stock"].sudo()
-        rows = Stock.search([("backend_id", "=", self.id), ("dirty", "=", True)])
-        self._shopify_read_levels(client, rows.filtered(lambda row: not row.quantity_known))
+        rows = self._shopify_stock_rows()
+        unknown = [row.id for row in rows if not row.known]
+        if unknown:
+            self._shopify_read_levels(client, Stock.browse(unknown))
+            rows = self._shopify_stock_rows()
         available = self._shopify_available(rows)
-        todo = rows.filtered(lambda row: available[row.id] != row.last_quantity)
-        (rows - todo).write({"dirty": False, "last_error": False})
+        todo = [row for row in rows if available[row.id] != row.last_quantity]
+        self._shopify_stock_clean([row.id for row in rows if available[row.id] == row.last_quantity])
         sent, problems = 0, []
-        for chunk in split_every(STOCK_BATCH, todo.ids, Stock.browse):
+        for chunk in split_every(STOCK_BATCH, todo, list):
             chunk_sent, chunk_problems = self._shopify_push_chunk(client, chunk, available)
             sent += chunk_sent
             problems += chunk_problems
         if self.mode == "dry_run":
             return _("Dry run: %(count)s quantities recorded in the exchange log, nothing sent.", count=len(todo))
-        message = _("%(sent)s quantities sent, %(same)s already right.", sent=sent, same=len(rows - todo))
+        message = _("%(sent)s quantities sent, %(same)s already right.", sent=sent, same=len(rows) - len(todo))
         if problems:
             message += "\n" + _("Not sent:") + "\n" + "\n".join(problems)
         return message
 
     def _shopify_push_chunk(self, client, chunk, available):
         """Send one batch; re-read what Shopify calls stale and send again. ``(sent, problems)``."""
+        Stock = self.env["sync.shopify.stock"].sudo()
         problems, rereads = [], 0
         while chunk:
             quantities = [
-                {"inventoryItemId": row.inventory_item_gid, "locationId": row.shopify_location_id.shopify_gid,
+                {"inventoryItemId": row.item_gid, "locationId": row.location_gid,
                  "quantity": available[row.id], "changeFromQuantity": row.last_quantity}
                 for row in chunk
             ]
@@ -134,7 +177,7 @@ class SyncBackend(models.Model):
             data = client.execute(docs.INVENTORY_SET_QUANTITIES, variables, operation="stock_push", write=True,
                                   idempotent=True)
             if data is None:
-                chunk.write({"dirty": False})
+                self._shopify_stock_clean([row.id for row in chunk], keep_error=True)
                 return 0, problems
             errors = data["inventorySetQuantities"]["userErrors"]
             if not errors:
@@ -142,23 +185,25 @@ class SyncBackend(models.Model):
                 return len(chunk), problems
             stale, refused = self._shopify_split_errors(chunk, errors)
             for row, message in refused:
-                problems.append(self._shopify_stock_problem(row, message))
-                row.write({"dirty": False, "last_error": message})
-            chunk -= self.env["sync.shopify.stock"].union(*(row for row, _message in refused))
+                record = Stock.browse(row.id)
+                problems.append(self._shopify_stock_problem(record, message))
+                record.write({"dirty": False, "last_error": message})
+            refused_ids = {row.id for row, _message in refused}
             if stale and rereads >= STALE_REREADS:
                 for row in stale:
                     message = _("Shopify's quantity kept changing while we wrote it; sent again at the next change.")
-                    problems.append(self._shopify_stock_problem(row, message))
-                    row.write({"last_error": message})
-                chunk -= stale
+                    problems.append(self._shopify_stock_problem(Stock.browse(row.id), message))
+                    Stock.browse(row.id).write({"last_error": message})
+                refused_ids |= {row.id for row in stale}
             elif stale:
-                self._shopify_read_levels(client, stale)
+                self._shopify_read_levels(client, Stock.browse([row.id for row in stale]))
                 rereads += 1
+            chunk = self._shopify_stock_rows([row.id for row in chunk if row.id not in refused_ids])
         return 0, problems
 
     def _shopify_split_errors(self, chunk, errors):
         """``(stale rows, [(row, message)] refused)`` from the userErrors of one batch."""
-        stale, refused = self.env["sync.shopify.stock"], []
+        stale, refused = [], []
         for error in errors:
             field = error.get("field") or []
             index = int(field[2]) if len(field) > 2 and field[1] == "quantities" and str(field[2]).isdigit() else None
@@ -167,14 +212,14 @@ class SyncBackend(models.Model):
                     _("Shopify refused the stock batch: %(message)s", message=error["message"])
                 )
             if error.get("code") == STALE_CODE:
-                stale |= chunk[index]
+                stale.append(chunk[index])
             else:
                 refused.append((chunk[index], error["message"]))
         return stale, refused
 
-    def _shopify_stock_problem(self, row, message):
-        return _("%(product)s at %(location)s: %(message)s", product=row.product_id.display_name,
-                 location=row.shopify_location_id.name, message=message)
+    def _shopify_stock_problem(self, record, message):
+        return _("%(product)s at %(location)s: %(message)s", product=record.product_id.display_name,
+                 location=record.shopify_location_id.name, message=message)
 
     def _shopify_idempotency_key(self, chunk, quantities):
         """Same batch, same key: a retry after a lost answer replays instead of applying twice.
@@ -182,21 +227,35 @@ class SyncBackend(models.Model):
         The rows' revisions are part of it, so the same numbers sent again later (after a
         re-read or another write) get a new key and are applied.
         """
-        content = [self.id, quantities, chunk.mapped("revision")]
+        content = [self.id, quantities, [row.revision for row in chunk]]
         return hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest()[:40]
+
+    def _shopify_stock_clean(self, row_ids, keep_error=False):
+        """Rows with nothing (more) to send."""
+        if not row_ids:
+            return
+        self.env["sync.shopify.stock"].flush_model()
+        self.env.cr.execute(
+            "UPDATE sync_shopify_stock SET dirty = FALSE %s WHERE id = ANY(%%s)" % ("" if keep_error else
+                                                                                   ", last_error = NULL"),
+            [list(row_ids)],
+        )
+        self.env["sync.shopify.stock"].invalidate_model(["dirty", "last_error"])
 
     def _shopify_stock_sent(self, chunk, available):
         # One statement for the whole batch: the per-item cost matters at 25,000 variants.
-        chunk.flush_recordset()
+        self.env["sync.shopify.stock"].flush_model()
         self.env.cr.execute(
             """UPDATE sync_shopify_stock AS s
                   SET last_quantity = v.quantity, quantity_known = TRUE, revision = s.revision + 1,
                       dirty = FALSE, last_error = NULL
                  FROM unnest(%s::int[], %s::int[]) AS v(id, quantity)
                 WHERE s.id = v.id""",
-            [chunk.ids, [available[row_id] for row_id in chunk.ids]],
+            [[row.id for row in chunk], [available[row.id] for row in chunk]],
         )
-        chunk.invalidate_recordset(["last_quantity", "quantity_known", "revision", "dirty", "last_error"])
+        self.env["sync.shopify.stock"].invalidate_model(
+            ["last_quantity", "quantity_known", "revision", "dirty", "last_error"]
+        )
 
     def _shopify_read_levels(self, client, rows):
         """Set ``last_quantity`` to what Shopify has now (for stale or never-read rows)."""
