@@ -295,6 +295,8 @@ class SyncJob(models.Model):
                 exchanges_of_done += [dict(values, job_id=jobs[0].id) for values in buffer]
             for job in jobs:
                 outcome = outcomes.get(job.id) or SyncError(_("The batch handler gave no outcome for this job."))
+                if callable(outcome):
+                    outcome = job._settle(outcome)
                 if not isinstance(outcome, Exception):
                     finished[_result_text(outcome)] |= job
                 elif job._handle_failure(outcome, exchanges):
@@ -310,6 +312,18 @@ class SyncJob(models.Model):
             })
         if failed:
             failed._notify_failures()
+
+    def _settle(self, apply_outcome):
+        """Run a batch handler's deferred work for one job in a savepoint of its own.
+
+        A batch handler may return, per job, a callable that applies that record's
+        answer in Odoo (bindings, hashes...): a failure there fails only that job.
+        """
+        try:
+            with self.env.cr.savepoint():
+                return apply_outcome()
+        except Exception as error:  # noqa: BLE001 - recorded on the job like any failure
+            return error
 
     def _work_units(self):
         """``(jobs, run)`` pairs: a batch handler's group, or a single job."""

@@ -134,10 +134,16 @@ class TestQueue(SyncCase):
         def run_batch_bulk(backend, jobs):
             calls.append(jobs.ids)
             backend._http("POST", backend.api_url, json_body=jobs.mapped("external_id"))
-            return {
+            outcomes = {
                 job.id: SyncValidationError(f"{job.external_id} was refused") if job.external_id == "bad" else "ok"
                 for job in jobs
             }
+            outcomes[other.id] = apply_other  # deferred work: applied per job, in its own savepoint
+            return outcomes
+
+        def apply_other():
+            other.external_id = "c-applied"
+            return "applied in Odoo"
 
         backend_class = type(self.backend)
         backend_class._none_run_batch_bulk = run_batch_bulk
@@ -148,6 +154,7 @@ class TestQueue(SyncCase):
         self.assertEqual(len(self.server.requests), 1, "and in one HTTP request")
         self.assertEqual(json.loads(self.server.requests[0]["body"]), ["a", "bad", "c"])
         self.assertEqual((good.state, other.state), ("done", "done"))
+        self.assertEqual((other.result, other.external_id), ("applied in Odoo", "c-applied"))
         self.assertEqual((bad.state, bad.failure_type, bad.failure_reason), ("failed", "validation", "bad was refused"))
         self.assertEqual(bad.failed_exchange_id.status_code, 200, "the exchange of the batch is kept for the failure")
 

@@ -273,32 +273,6 @@ class SyncBackend(models.Model):
     # ------------------------------------------------------------------
     # Helpers used by the handlers
     # ------------------------------------------------------------------
-    def _hubspot_batched(self, job, run_batch):
-        """Run ``job`` together with the jobs of the same operation claimed with it.
-
-        The queue runs jobs one by one, each in its own savepoint; HubSpot takes up
-        to 100 objects per call. The first job of a claimed batch sends the call for
-        all of them and keeps each one's outcome; every job then applies only its
-        own outcome, so a record HubSpot refused fails alone with HubSpot's message.
-        """
-        outcomes = self.env.cr.cache.setdefault("sync_hubspot_outcomes", {})
-        if job.id not in outcomes:
-            siblings = self.env["sync.job"].sudo().search([
-                ("backend_id", "=", self.id), ("operation", "=", job.operation), ("state", "=", "running"),
-                ("worker", "=", job.worker), ("started_at", "=", job.started_at), ("id", "!=", job.id),
-            ], limit=99)
-            batch = job | siblings.filtered(lambda sibling: sibling.id not in outcomes)
-            try:
-                outcomes.update(run_batch(batch))
-            except Exception as error:  # noqa: BLE001 - every job of the batch gets the batch's error
-                outcomes.update(dict.fromkeys(batch.ids, error))
-        outcome = outcomes.pop(job.id, None)
-        if isinstance(outcome, Exception):
-            raise outcome
-        if callable(outcome):
-            return outcome()
-        return outcome
-
     @api.model
     def _hubspot_backends(self):
         """HubSpot backends that react to changes in Odoo: tested and live (or dry run)."""
