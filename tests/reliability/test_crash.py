@@ -64,6 +64,7 @@ def test_hubspot_export_survives_kill_9_mid_batch(odoo, hub):
     assert odoo.run(drain(backend_id))[0]["left"] == 0
     assert odoo.job_states(backend_id) == {"done": 150}
     assert_each_partner_once(odoo, hub, backend_id, partner_ids)
+    assert_each_partner_bound_once(odoo, backend_id, partner_ids)
 
 
 def assert_each_partner_once(odoo, hub, backend_id, partner_ids):
@@ -72,6 +73,9 @@ def assert_each_partner_once(odoo, hub, backend_id, partner_ids):
     )
     for partner_id in partner_ids:
         assert in_hubspot[str(partner_id)] == 1, f"partner {partner_id} is {in_hubspot[str(partner_id)]} contacts"
+
+
+def assert_each_partner_bound_once(odoo, backend_id, partner_ids):
     bindings = dict(odoo.sql(
         "SELECT res_id, count(*) FROM sync_binding WHERE backend_id = %s AND res_model = 'res.partner' "
         "GROUP BY res_id", [backend_id]))
@@ -91,3 +95,9 @@ def test_recovery_leaves_a_live_workers_jobs_alone(odoo, slow_server):
     assert odoo.job_states(backend_id) == {"done": 40}
     assert sorted(slow_server.received()) == list(range(40)), "no job ran twice"
     assert odoo.scalar("SELECT max(attempts) FROM sync_job WHERE backend_id = %s", [backend_id]) == 1
+
+
+def test_export_binds_each_partner_once(odoo, hub):
+    setup = odoo.run(hubspot_backend(hub, 12, batch_size=5))[0]
+    assert odoo.run(drain(setup["backend"]))[0]["left"] == 0
+    assert_each_partner_bound_once(odoo, setup["backend"], setup["partners"])
