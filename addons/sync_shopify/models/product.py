@@ -21,20 +21,26 @@ class ShopifyExportMixin(models.AbstractModel):
     _shopify_triggers = set()
 
     @api.model
-    def _shopify_watched(self, vals):
+    def _shopify_sent_by_backend(self):
+        """{backend: Odoo fields it receives} for the Shopify backends of the company."""
+        backends = self.env["sync.backend"]._shopify_backends()
+        return {backend: backend._shopify_sent_odoo_fields() for backend in backends}
+
+    @api.model
+    def _shopify_watched(self, vals, sent_by_backend):
         """The fields of ``vals`` that may change what some Shopify backend receives."""
-        if self.env.context.get("sync_shopify_no_export"):
-            return set()
-        sent = set()
-        for backend in self.env["sync.backend"]._shopify_backends():
-            sent |= backend._shopify_sent_odoo_fields()
+        sent = set().union(*sent_by_backend.values()) if sent_by_backend else set()
         return (sent | self._shopify_triggers | IMAGE_FIELDS) & vals.keys()
 
     def _shopify_snapshot(self, fnames):
         return {record.id: {fname: plain_value(record, fname) for fname in fnames} for record in self}
 
     def write(self, vals):
-        watched = self._shopify_watched(vals)
+        if self.env.context.get("sync_shopify_no_export"):
+            return super().write(vals)
+        # Read the ownership map once per write, not once per step.
+        sent_by_backend = self._shopify_sent_by_backend()
+        watched = self._shopify_watched(vals, sent_by_backend)
         if not watched:
             return super().write(vals)
         before = self._shopify_snapshot(watched)
@@ -45,7 +51,7 @@ class ShopifyExportMixin(models.AbstractModel):
         }
         changed = self.filtered(lambda record: before[record.id] != after[record.id])
         if changed:
-            changed._shopify_templates()._shopify_queue_changes(changed_fields)
+            changed._shopify_templates()._shopify_queue_changes(changed_fields, sent_by_backend)
         return result
 
 
@@ -71,7 +77,7 @@ class ProductTemplate(models.Model):
     def _shopify_templates(self):
         return self
 
-    def _shopify_queue_changes(self, fnames=None):
+    def _shopify_queue_changes(self, fnames=None, sent_by_backend=None):
         """Queue the export of these templates on every Shopify backend exporting as things change.
 
         ``fnames``: the fields that changed; a backend is concerned only when it
@@ -81,9 +87,11 @@ class ProductTemplate(models.Model):
         if not templates or self.env.context.get("sync_shopify_no_export"):
             return
         Binding = self.env["sync.binding"].sudo()
-        for backend in self.env["sync.backend"]._shopify_backends():
+        if sent_by_backend is None:
+            sent_by_backend = self._shopify_sent_by_backend()
+        for backend, sent in sent_by_backend.items():
             concerned = None if fnames is None else fnames & (
-                backend._shopify_sent_odoo_fields() | TEMPLATE_TRIGGERS | VARIANT_TRIGGERS | IMAGE_FIELDS
+                sent | TEMPLATE_TRIGGERS | VARIANT_TRIGGERS | IMAGE_FIELDS
             )
             if concerned is not None and not concerned:
                 continue
