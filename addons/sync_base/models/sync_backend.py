@@ -465,6 +465,31 @@ class SyncBackend(models.Model):
             return values
         return self.env["sync.exchange"].sudo().create(values)
 
+    def _reject_incoming(self, operation, raw_body, reason, category="other"):
+        """Keep an authenticated delivery we could not read as a failed job.
+
+        Nothing is lost: staff read the raw body and the reason in the failure
+        inbox, correct the payload if they can, and Retry (``operation`` then runs
+        on the corrected payload).
+        """
+        self.ensure_one()
+        text = raw_body.decode("utf-8", "replace") if isinstance(raw_body, bytes) else raw_body
+        now = fields.Datetime.now()
+        job = self.env["sync.job"].sudo().create({
+            "backend_id": self.id,
+            "operation": operation,
+            "direction": "import",
+            "category": category,
+            "payload": text,
+            "state": "failed",
+            "failure_type": "validation",
+            "failure_reason": reason,
+            "failed_at": now,
+            "last_failure_at": now,
+        })
+        job._notify_failures()
+        return job
+
     # ------------------------------------------------------------------
     # Generic operations every backend can run
     # ------------------------------------------------------------------

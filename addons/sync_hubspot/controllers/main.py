@@ -1,7 +1,8 @@
 import json
 import logging
 
-from odoo import http
+from odoo import _, http
+from odoo.addons.sync_base.webhooks import read_body
 from odoo.http import request
 
 _logger = logging.getLogger(__name__)
@@ -18,7 +19,9 @@ class HubSpotWebhookController(http.Controller):
         backend = request.env["sync.backend"].sudo().search(
             [("id", "=", backend_id), ("code", "=", "hubspot")], limit=1
         )
-        raw = request.httprequest.get_data()
+        raw = read_body(request.httprequest)
+        if raw is None:
+            return request.make_response("body too large", status=413)
         headers = request.httprequest.headers
         if not backend or not backend._hubspot_signature_ok(
             request.httprequest.method, request.httprequest.url, raw,
@@ -28,7 +31,12 @@ class HubSpotWebhookController(http.Controller):
             return request.make_response("invalid signature", status=401)
         try:
             events = json.loads(raw or b"[]")
-        except ValueError:
-            return request.make_response("invalid JSON", status=400)
+            problem = backend._hubspot_events_problem(events)
+        except ValueError as error:
+            problem = _("HubSpot sent a webhook body that is not valid JSON (%s).", error)
+        if problem:
+            # Signed by HubSpot, so kept: a failed job with the raw body, for a person to read.
+            backend._reject_incoming("webhook_events", raw, problem, category="customer")
+            return request.make_response("unreadable body", status=400)
         backend._hubspot_receive_events(events)
         return request.make_response("", status=204)

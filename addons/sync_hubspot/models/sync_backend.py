@@ -244,6 +244,25 @@ class SyncBackend(models.Model):
         expected = base64.b64encode(hmac.new(secret.encode(), message, hashlib.sha256).digest()).decode()
         return hmac.compare_digest(expected, signature)
 
+    def _hubspot_events_problem(self, events):
+        """Why ``events`` is not a webhook delivery we can queue, or None."""
+        if not isinstance(events, list) or not all(isinstance(event, dict) for event in events):
+            return _("HubSpot sent a webhook body that is not a JSON list of event objects.")
+        return None
+
+    def _hubspot_run_webhook_events(self, job):
+        """Retry of a delivery that could not be read: queue its events once the payload is corrected."""
+        try:
+            events = json.loads(job.payload or "")
+        except ValueError as error:
+            raise SyncValidationError(
+                _("The webhook body is still not valid JSON (%s): correct the payload, then Retry.", error)
+            ) from error
+        problem = self._hubspot_events_problem(events)
+        if problem:
+            raise SyncValidationError(problem + " " + _("Correct the payload, then Retry."))
+        return _("%s event(s) queued.", len(self._hubspot_receive_events(events)))
+
     def _hubspot_receive_events(self, events):
         """Queue one import job per event; an event already seen (HubSpot retries) is skipped."""
         self.ensure_one()

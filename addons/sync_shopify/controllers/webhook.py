@@ -2,7 +2,8 @@ import json
 import logging
 
 import xmltodict
-from odoo import http
+from odoo import _, http
+from odoo.addons.sync_base.webhooks import read_body
 from odoo.http import request
 from werkzeug.wrappers import Response
 
@@ -16,6 +17,10 @@ def _plain_keys(value):
     if isinstance(value, list):
         return [_plain_keys(item) for item in value]
     return value
+
+
+DELIVERY_HEADERS = ("Content-Type", "X-Shopify-Topic", "X-Shopify-Event-Id", "X-Shopify-Webhook-Id",
+                    "X-Shopify-Triggered-At")
 
 
 def parse_body(body, content_type):
@@ -37,16 +42,25 @@ class ShopifyWebhookController(http.Controller):
     def shopify_webhook(self, backend_id, **_kwargs):
         """Verify, store, queue, answer: no processing here, so Shopify never waits on an import."""
         httprequest = request.httprequest
-        body = httprequest.get_data()
+        body = read_body(httprequest)
+        if body is None:
+            return Response("Body too large", status=413)
         backend = request.env["sync.backend"].sudo().browse(backend_id).exists()
         if not backend or backend.code != "shopify":
             return Response("Unknown backend", status=404)
         if not backend._shopify_valid_hmac(body, httprequest.headers.get("X-Shopify-Hmac-Sha256")):
             _logger.warning("Shopify webhook for backend %s refused: bad or missing signature", backend_id)
             return Response("Invalid signature", status=401)
+        headers = httprequest.headers
         try:
-            payload = parse_body(body, httprequest.headers.get("Content-Type"))
-        except (ValueError, xmltodict.expat.ExpatError):
+            payload = parse_body(body, headers.get("Content-Type"))
+        except (ValueError, xmltodict.expat.ExpatError) as error:
+            # Signed by Shopify, so kept: a failed job with the whole delivery, for a person to read.
+            delivery = {name: headers.get(name) for name in DELIVERY_HEADERS}
+            delivery["body"] = body.decode("utf-8", "replace")
+            reason = _("Shopify sent a %(topic)s webhook whose body cannot be read (%(error)s).",
+                       topic=headers.get("X-Shopify-Topic"), error=error)
+            backend._reject_incoming("webhook_delivery", json.dumps(delivery, indent=1), reason, category="order")
             return Response("Unreadable body", status=400)
-        request.env["sync.shopify.webhook"].sudo()._receive(backend, httprequest.headers, payload)
+        request.env["sync.shopify.webhook"].sudo()._receive(backend, headers, payload)
         return Response("ok", status=200)

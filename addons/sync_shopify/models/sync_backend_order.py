@@ -1,10 +1,12 @@
 import base64
 import hashlib
 import hmac
+import json
 import logging
 from datetime import timedelta
 
 import psycopg2
+import xmltodict
 from odoo import Command, _, api, fields, models
 from odoo.addons.sync_base.exceptions import SyncError, SyncMappingError, SyncValidationError
 from odoo.tools import float_compare, float_round
@@ -575,6 +577,20 @@ class SyncBackend(models.Model):
                 backend._shopify_ensure_webhooks()
             except Exception:
                 _logger.exception("Shopify backend %s: could not check the webhook subscriptions", backend.name)
+
+    def _shopify_run_webhook_delivery(self, job):
+        """Retry of a delivery whose body could not be read: receive it once the body is corrected."""
+        from ..controllers.webhook import parse_body  # the controller owns the body formats
+
+        try:
+            delivery = json.loads(job.payload or "")
+            payload = parse_body(delivery["body"].encode(), delivery.get("Content-Type"))
+        except (ValueError, KeyError, TypeError, xmltodict.expat.ExpatError) as error:
+            raise SyncValidationError(
+                _("The webhook body still cannot be read (%s): correct it in the payload, then Retry.", error)
+            ) from error
+        event = self.env["sync.shopify.webhook"].sudo()._receive(self, delivery, payload)
+        return _("Delivery received.") if event else _("Already received: nothing to do.")
 
     def _shopify_run_app_uninstalled(self, job):
         self.state = "disconnected"

@@ -25,7 +25,7 @@ class TestWebhook(ShopifyOrderCase, HttpCase):
         return self.Event.search([("backend_id", "=", self.backend.id)] + [(k, "=", v) for k, v in domain.items()])
 
     def post(self, payload, signature=True, topic="orders/updated", event_id="evt-1", secret=None):
-        body = json.dumps(payload).encode()
+        body = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
         headers = {"Content-Type": "application/json", "X-Shopify-Topic": topic, "X-Shopify-Event-Id": event_id}
         if signature:
             digest = hmac.new((secret or self.shop.app_secret).encode(), body, hashlib.sha256).digest()
@@ -78,6 +78,30 @@ class TestWebhook(ShopifyOrderCase, HttpCase):
         self.run_queue()
         for order in orders:
             self.assertEqual(len(self.sales_named(order)), 1)
+
+    def test_unreadable_signed_body_is_kept_as_a_failed_job_then_retried(self):
+        order = self.new_orders()[0]
+        truncated = b'{"admin_graphql_api_id": "' + order["id"].encode()
+        self.assertEqual(self.post(truncated, event_id="evt-bad").status_code, 400)
+        self.assertFalse(self.events(), "nothing half-stored")
+        job = self.jobs("webhook_delivery")
+        self.assertEqual((job.state, job.failure_type), ("failed", "validation"))
+        self.assertIn("orders/updated webhook whose body cannot be read", job.failure_reason)
+        delivery = json.loads(job.payload)
+        self.assertIn(order["id"], delivery["body"], "the raw body is kept")
+        # Staff correct the body and retry: the delivery is received as if it had been readable.
+        delivery["body"] = json.dumps({"admin_graphql_api_id": order["id"], "updated_at": order["updatedAt"]})
+        job.payload = json.dumps(delivery)
+        job.action_retry()
+        self.run_queue()
+        self.assertEqual(job.state, "done")
+        self.assertEqual(self.events().event_id, "evt-bad")
+        self.assertTrue(self.sale_of(order), "and the order it announced is imported")
+
+    def test_oversized_body_is_refused_unread(self):
+        self.assertEqual(self.post(b"[" + b" " * (2 * 1024 * 1024) + b"]").status_code, 413)
+        self.assertFalse(self.events())
+        self.assertFalse(self.jobs("webhook_delivery"))
 
     def test_xml_webhook(self):
         self.subscribe("orders/create", fmt="XML")
