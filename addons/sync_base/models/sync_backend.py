@@ -474,6 +474,7 @@ class SyncBackend(models.Model):
         """
         self.ensure_one()
         text = raw_body.decode("utf-8", "replace") if isinstance(raw_body, bytes) else raw_body
+        text = text.replace("\x00", "\ufffd")  # PostgreSQL text cannot hold NUL characters
         now = fields.Datetime.now()
         job = self.env["sync.job"].sudo().create({
             "backend_id": self.id,

@@ -316,6 +316,15 @@ class TestQueue(SyncCase):
         self.backend.invalidate_recordset()
         self.assertFalse(self.backend.outage_since, "one good answer ends the outage")
 
+    def test_unreadable_delivery_is_kept_as_a_failed_job(self):
+        job = self.backend._reject_incoming("noop", b"\xff\xfe\x00{oops", "The body is not JSON.")
+        self.assertEqual((job.state, job.failure_type, job.failure_reason),
+                         ("failed", "validation", "The body is not JSON."))
+        self.assertIn("{oops", job.payload, "the raw body is kept, NUL bytes and all made storable")
+        job.action_retry()
+        self.run_queue()
+        self.assertEqual(job.state, "done", "once corrected (here: nothing to correct for noop), Retry runs it")
+
     def test_dashboard_counts(self):
         self.server.answers = [(422, {}, {})]
         self.backend._enqueue("noop", external_id="ok")
