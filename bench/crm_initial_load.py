@@ -16,12 +16,12 @@ and every job must be done (none failed, none left).
 """
 
 import argparse
-import contextlib
 import os
-import subprocess
 import sys
 import time
 from pathlib import Path
+
+import _odoo
 
 ROOT = Path(__file__).resolve().parent.parent
 BATCH = 100  # HubSpot's batch limit, and the backend's batch size
@@ -29,42 +29,6 @@ BATCH = 100  # HubSpot's batch limit, and the backend's batch size
 
 def say(message):
     print(f"[crm_initial_load] {message}", flush=True)
-
-
-def pg_flags():
-    return ["-h", os.environ.get("PGHOST", "127.0.0.1"), "-p", os.environ.get("PGPORT", "5432"),
-            "-U", os.environ.get("PGUSER", "root")]
-
-
-def db_args():
-    return ["--db_host", os.environ.get("PGHOST", "127.0.0.1"), "--db_port", os.environ.get("PGPORT", "5432"),
-            "--db_user", os.environ.get("PGUSER", "root")]
-
-
-def addons_path():
-    import odoo
-
-    package = Path(odoo.__file__).resolve().parent
-    candidates = [package / "addons", package.parent / "addons", ROOT / "addons"]
-    return ",".join(str(path) for path in candidates if path.is_dir())
-
-
-def fresh_database(args):
-    say(f"fresh database {args.db}: installing sync_hubspot")
-    subprocess.run(["dropdb", "--if-exists", "--force", *pg_flags(), args.db], check=True)
-    subprocess.run(["createdb", *pg_flags(), args.db], check=True)
-    started = time.monotonic()
-    result = subprocess.run(
-        [sys.executable, "-m", "odoo", "-d", args.db, *db_args(), f"--addons-path={args.addons_path}",
-         "-i", "sync_hubspot", "--without-demo=all", "--stop-after-init", "--log-level=warn",
-         "--workers=0", "--max-cron-threads=0", "--http-port", str(args.port)],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, check=False,
-        env=dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))),
-    )
-    if result.returncode:
-        sys.stdout.write(result.stdout)
-        raise SystemExit(f"installation failed (exit {result.returncode})")
-    say(f"installed in {time.monotonic() - started:.0f}s")
 
 
 def prepare(env, hub, args):
@@ -89,13 +53,9 @@ def prepare(env, hub, args):
 
 
 def run(args):
-    import odoo
-    from odoo.tools import config
-
     from sandbox import HubSpotSandbox
 
-    config.parse_config(["-d", args.db, *db_args(), f"--addons-path={args.addons_path}", "--log-level=warn"])
-    registry = odoo.modules.registry.Registry(args.db)
+    odoo, registry = _odoo.registry(args.db)
     hub = HubSpotSandbox(seed=1, contacts=0, companies=0, deals=0).start(host="127.0.0.1", port=0)
     try:
         ceiling = hub.rate_limit / hub.window_seconds * BATCH
@@ -153,19 +113,14 @@ def main():
     parser.add_argument("--keep-db", action="store_true", help="do not drop the database at the end")
     parser.add_argument("--no-install", action="store_true", help="reuse the database as it is (debugging)")
     args = parser.parse_args()
-    args.addons_path = addons_path()
     sys.path.insert(0, str(ROOT))
     if not args.no_install:
-        fresh_database(args)
+        _odoo.fresh_database(args.db, "sync_hubspot", args.port, say)
     try:
         return run(args)
     finally:
         if not args.keep_db:
-            with contextlib.suppress(Exception):
-                import odoo
-
-                odoo.sql_db.close_all()
-            subprocess.run(["dropdb", "--if-exists", "--force", *pg_flags(), args.db], check=False)
+            _odoo.drop_database(args.db)
 
 
 if __name__ == "__main__":

@@ -21,12 +21,11 @@ Environment: PGHOST/PGPORT/PGUSER (default 127.0.0.1:5432, root), BENCH_DELTA_DB
 import argparse
 import os
 import random
-import subprocess
 import sys
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+import _odoo
+
 NAME = "delta_scan"
 TARGET = 1.5
 CHANGED = 1000
@@ -34,55 +33,6 @@ CHANGED = 1000
 
 def say(message):
     print(f"[{NAME}] {message}", flush=True)
-
-
-def pg_params():
-    return {
-        "host": os.environ.get("PGHOST", "127.0.0.1"),
-        "port": os.environ.get("PGPORT", "5432"),
-        "user": os.environ.get("PGUSER", "root"),
-    }
-
-
-def db_args():
-    params = pg_params()
-    return ["--db_host", params["host"], "--db_port", params["port"], "--db_user", params["user"]]
-
-
-def pg_flags():
-    params = pg_params()
-    return ["-h", params["host"], "-p", params["port"], "-U", params["user"]]
-
-
-def addons_path():
-    return f"/opt/odoo/addons,{ROOT / 'addons'}"
-
-
-def fresh_database(db):
-    say(f"fresh database {db}: installing sync_shopify without demo data")
-    subprocess.run(["dropdb", "--if-exists", "--force", *pg_flags(), db], check=True)
-    subprocess.run(["createdb", *pg_flags(), db], check=True)
-    started = time.monotonic()
-    result = subprocess.run(
-        [sys.executable, "-m", "odoo", "-d", db, *db_args(), f"--addons-path={addons_path()}",
-         "-i", "sync_shopify", "--without-demo=all", "--stop-after-init", "--log-level=warn",
-         "--workers=0", "--max-cron-threads=0", "--http-port", os.environ.get("BENCH_DELTA_PORT", "18121")],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, check=False,
-        env=dict(os.environ, PYTHONPATH=str(ROOT)),
-    )
-    if result.returncode:
-        sys.stdout.write(result.stdout)
-        raise SystemExit(f"installation failed (exit {result.returncode})")
-    say(f"installed in {time.monotonic() - started:.0f}s")
-
-
-def odoo_registry(db):
-    sys.path.insert(0, str(ROOT))
-    import odoo
-    from odoo.tools import config
-
-    config.parse_config(["-d", db, *db_args(), f"--addons-path={addons_path()}", "--log-level=warn"])
-    return odoo, odoo.modules.registry.Registry(db)
 
 
 def columns(cr, table, skip):
@@ -159,8 +109,8 @@ def measure(env, backend, rng, profile=None):
 
 
 def run(args):
-    fresh_database(args.db)
-    odoo, registry = odoo_registry(args.db)
+    _odoo.fresh_database(args.db, "sync_shopify", os.environ.get("BENCH_DELTA_PORT", "18121"), say)
+    odoo, registry = _odoo.registry(args.db)
     rng = random.Random(1)
     try:
         with registry.cursor() as cr:
@@ -179,7 +129,7 @@ def run(args):
             cr.rollback()
     finally:
         if not args.keep_db:
-            subprocess.run(["dropdb", "--if-exists", "--force", *pg_flags(), args.db], check=False)
+            _odoo.drop_database(args.db)
     ratio = large / small
     passed = ratio <= TARGET and queued_small == CHANGED and queued_large == CHANGED
     print(f"RESULT {NAME} {ratio:.2f} x target <= {TARGET} {'PASS' if passed else 'FAIL'}", flush=True)

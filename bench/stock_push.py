@@ -26,10 +26,11 @@ reports FAIL when the Odoo-side time misses its target too.
 import argparse
 import json
 import os
-import subprocess
 import sys
 import time
 from pathlib import Path
+
+import _odoo
 
 ROOT = Path(__file__).resolve().parent.parent
 NAME = "stock_push"
@@ -40,54 +41,6 @@ BATCH = 250
 
 def say(message):
     print(f"[{NAME}] {message}", flush=True)
-
-
-def pg_params():
-    return {
-        "host": os.environ.get("PGHOST", "127.0.0.1"),
-        "port": os.environ.get("PGPORT", "5432"),
-        "user": os.environ.get("PGUSER", "root"),
-    }
-
-
-def db_args():
-    params = pg_params()
-    return ["--db_host", params["host"], "--db_port", params["port"], "--db_user", params["user"]]
-
-
-def pg_flags():
-    params = pg_params()
-    return ["-h", params["host"], "-p", params["port"], "-U", params["user"]]
-
-
-def addons_path():
-    return f"/opt/odoo/addons,{ROOT / 'addons'}"
-
-
-def fresh_database(db):
-    say(f"fresh database {db}: installing sync_shopify without demo data")
-    subprocess.run(["dropdb", "--if-exists", "--force", *pg_flags(), db], check=True)
-    subprocess.run(["createdb", *pg_flags(), db], check=True)
-    started = time.monotonic()
-    result = subprocess.run(
-        [sys.executable, "-m", "odoo", "-d", db, *db_args(), f"--addons-path={addons_path()}",
-         "-i", "sync_shopify", "--without-demo=all", "--stop-after-init", "--log-level=warn",
-         "--workers=0", "--max-cron-threads=0", "--http-port", os.environ.get("BENCH_STOCK_PORT", "18120")],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, check=False,
-        env=dict(os.environ, PYTHONPATH=str(ROOT)),
-    )
-    if result.returncode:
-        sys.stdout.write(result.stdout)
-        raise SystemExit(f"installation failed (exit {result.returncode})")
-    say(f"installed in {time.monotonic() - started:.0f}s")
-
-
-def odoo_registry(db):
-    import odoo
-    from odoo.tools import config
-
-    config.parse_config(["-d", db, *db_args(), f"--addons-path={addons_path()}", "--log-level=warn"])
-    return odoo, odoo.modules.registry.Registry(db)
 
 
 # ----------------------------------------------------------------------
@@ -194,8 +147,8 @@ def run(args):
     sys.path.insert(0, str(ROOT))
     from sandbox.shopify_cost import LeakyBucket
 
-    fresh_database(args.db)
-    odoo, registry = odoo_registry(args.db)
+    _odoo.fresh_database(args.db, "sync_shopify", os.environ.get("BENCH_STOCK_PORT", "18120"), say)
+    odoo, registry = _odoo.registry(args.db)
     shop, location, variants = start_sandbox(args.variants)
     say(f"sandbox at {shop.url} with {len(variants)} stocked variants")
     try:
@@ -237,7 +190,7 @@ def run(args):
     finally:
         shop.stop()
         if not args.keep_db:
-            subprocess.run(["dropdb", "--if-exists", "--force", *pg_flags(), args.db], check=False)
+            _odoo.drop_database(args.db)
     passed = ratio >= TARGET_RATIO and pushed_ok and not wrong and per_item_ms < TARGET_MS and unthrottled_ok
     print(f"RESULT {NAME} {ratio:.1f} % target >= {TARGET_RATIO:.0f} {'PASS' if passed else 'FAIL'}", flush=True)
     return 0 if passed else 1
