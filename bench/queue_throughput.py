@@ -38,6 +38,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from _odoo import db_args, pg_flags, pg_params
+
 ROOT = Path(__file__).resolve().parent.parent
 NAME = "queue_throughput"
 TARGET = 10.0
@@ -48,24 +50,6 @@ QUEUE_JOB_TARGET = CACHE / "queue_job-18.0"
 
 def say(message):
     print(f"[{NAME}] {message}", flush=True)
-
-
-def pg_params():
-    return {
-        "host": os.environ.get("PGHOST", "127.0.0.1"),
-        "port": os.environ.get("PGPORT", "5432"),
-        "user": os.environ.get("PGUSER", "root"),
-    }
-
-
-def db_args():
-    params = pg_params()
-    return ["--db_host", params["host"], "--db_port", params["port"], "--db_user", params["user"]]
-
-
-def pg_flags():
-    params = pg_params()
-    return ["-h", params["host"], "-p", params["port"], "-U", params["user"]]
 
 
 # ----------------------------------------------------------------------
