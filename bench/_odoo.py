@@ -98,13 +98,14 @@ class OdooServer:
     ``script --role server -- <odoo arguments>``.
     """
 
-    def __init__(self, script, odoo_args, logfile):
-        self.command = [sys.executable, str(script), "--role", "server", "--", *odoo_args, f"--logfile={logfile}"]
+    def __init__(self, script, odoo_args, logfile, role="server", env=None):
+        self.command = [sys.executable, str(script), "--role", role, "--", *odoo_args, f"--logfile={logfile}"]
         self.logfile = logfile
+        self.env = dict(child_env(), **(env or {}))
         self.process = None
 
     def __enter__(self):
-        self.process = subprocess.Popen(self.command, start_new_session=True, env=child_env())
+        self.process = subprocess.Popen(self.command, start_new_session=True, env=self.env)
         return self
 
     def __exit__(self, *exc):

@@ -38,7 +38,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from _odoo import db_args, pg_flags, pg_params
+from _odoo import OdooServer, db_args, pg_flags, pg_params
 
 ROOT = Path(__file__).resolve().parent.parent
 NAME = "queue_throughput"
@@ -231,48 +231,22 @@ def measure_sync(args):
     return enqueue["enqueue_s"], elapsed
 
 
-class QueueJobServer:
+class QueueJobServer(OdooServer):
     """An Odoo server with queue_job's job runner, killed (whole process group) on exit."""
 
     def __init__(self, args, logfile):
-        self.args = args
-        self.logfile = logfile
-        self.process = None
-
-    def __enter__(self):
-        args = self.args
-        env = dict(
-            os.environ,
-            ODOO_QUEUE_JOB_CHANNELS=f"root:{args.capacity}",
-            ODOO_QUEUE_JOB_HOST="127.0.0.1",
-            ODOO_QUEUE_JOB_PORT=str(args.port),
-        )
-        command = [
-            sys.executable, str(Path(__file__).resolve()), "--role", "qj-server", "--",
+        odoo_args = [
             "-d", args.db, f"--db-filter=^{args.db}$", *db_args(),
             f"--addons-path={args.addons_path}", "--load=base,web,queue_job",
             f"--workers={args.capacity}", "--max-cron-threads=0",
             "--http-interface=127.0.0.1", f"--http-port={args.port}", f"--gevent-port={args.port + 1}",
             "--log-handler=odoo.addons.queue_job.models.queue_job:WARNING",
-            f"--logfile={self.logfile}",
         ]
-        self.process = subprocess.Popen(command, env=env, start_new_session=True)
-        return self
-
-    def __exit__(self, *exc):
-        if self.process and self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait()
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(self.process.pid, signal.SIGKILL)  # strays of the group, if any
-
-    def check(self):
-        if self.process.poll() is not None:
-            raise SystemExit(f"the queue_job server stopped (exit {self.process.returncode}); see {self.logfile}")
+        super().__init__(Path(__file__).resolve(), odoo_args, logfile, role="qj-server", env={
+            "ODOO_QUEUE_JOB_CHANNELS": f"root:{args.capacity}",
+            "ODOO_QUEUE_JOB_HOST": "127.0.0.1",
+            "ODOO_QUEUE_JOB_PORT": str(args.port),
+        })
 
 
 def wait_done(args, server, expected, timeout, interval=0.25):
