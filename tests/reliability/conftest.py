@@ -31,7 +31,7 @@ if str(ROOT) not in sys.path:
 CHILD = Path(__file__).resolve().parent / "odoo_child.py"
 # One name per run: two developers running the suite at once must not drop each other's database.
 DB_NAME = os.environ.get("SYNC_RELIABILITY_DB", f"rel_sync_reliability_{os.getpid()}")
-MODULES = ["sync_base", "sync_hubspot"]
+MODULES = ["sync_base", "sync_hubspot", "sync_shopify"]
 
 
 def pg_params():
@@ -329,6 +329,36 @@ def hub():
     server.start(host="127.0.0.1", port=0)
     yield server
     server.stop()
+
+
+@pytest.fixture
+def shop_factory():
+    """Start Shopify sandboxes (``shop_factory(products=..., **options)``); all stopped at the end."""
+    from sandbox import ShopifySandbox
+
+    started = []
+
+    def start(products=60, **options):
+        # Rate limit lifted unless a test asks for it: the suite proves behaviour, not Shopify's pacing.
+        options = {"customers": 20, "seed": 11, "bucket_max": 10**9, "restore_rate": 10**9, **options}
+        server = ShopifySandbox(products, **options).start(host="127.0.0.1", port=0)
+        started.append(server)
+        server.execute("query Warm { shop { name } }")  # builds the schema outside the tests' timings
+        return server
+
+    yield start
+    for server in started:
+        server.stop()
+
+
+def http_port():
+    """A free port for an Odoo server of a test, in ``$SYNC_RELIABILITY_PORTS`` (default 18150-18199)."""
+    low, high = (int(part) for part in os.environ.get("SYNC_RELIABILITY_PORTS", "18150-18199").split("-"))
+    for port in range(low, high + 1):
+        with contextlib.closing(socket.socket()) as sock:
+            if sock.connect_ex(("127.0.0.1", port)):
+                return port
+    raise AssertionError(f"no free port in {low}-{high}")
 
 
 def wait_until(predicate, timeout, interval=0.1, message="condition"):
