@@ -52,6 +52,36 @@ def prepare(env, hub, args):
     return backend.id
 
 
+def drain(odoo, registry, backend_id):
+    """Run the queue until no job of the backend is pending or running: the SQL queries it took."""
+    before = odoo.sql_db.sql_counter
+    with registry.cursor() as cr:
+        env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
+        Job, backend = env["sync.job"], env["sync.backend"].browse(backend_id)
+        while True:
+            _done, remaining = Job._process_queue(backends=backend, commit=True)
+            cr.commit()
+            if not remaining and not Job.search_count([("backend_id", "=", backend_id),
+                                                       ("state", "in", ("pending", "running"))]):
+                break
+            time.sleep(0.2)  # jobs waiting for a retry time (a 429): wait for them
+    return odoo.sql_db.sql_counter - before
+
+
+def _profiled(args, function):
+    if not args.profile:
+        return function()
+    import cProfile
+    import pstats
+
+    profiler = cProfile.Profile()
+    try:
+        return profiler.runcall(function)
+    finally:
+        profiler.dump_stats(args.profile)
+        pstats.Stats(args.profile).sort_stats("cumulative").print_stats(40)
+
+
 def run(args):
     from sandbox import HubSpotSandbox
 
@@ -66,16 +96,7 @@ def run(args):
         hub.requests.clear()
 
         started = time.monotonic()
-        with registry.cursor() as cr:
-            env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
-            Job, backend = env["sync.job"], env["sync.backend"].browse(backend_id)
-            while True:
-                _done, remaining = Job._process_queue(backends=backend, commit=True)
-                cr.commit()
-                if not remaining and not Job.search_count([("backend_id", "=", backend_id),
-                                                           ("state", "in", ("pending", "running"))]):
-                    break
-                time.sleep(0.2)  # jobs waiting for a retry time (a 429): wait for them
+        queries = _profiled(args, lambda: drain(odoo, registry, backend_id))
         elapsed = time.monotonic() - started
 
         with registry.cursor() as cr:
@@ -94,6 +115,7 @@ def run(args):
     ratio = 100 * rate / ceiling
     say(f"jobs by state: {states}; partners linked: {bound}; HubSpot contacts: {contacts}")
     say(f"HubSpot calls: {len(calls)} ({throttled} answered 429)")
+    say(f"SQL queries: {queries} ({queries / args.partners:.1f} per record)")
     say(f"{args.partners} records in {elapsed:.1f}s = {rate:.0f} records/s; ceiling {ceiling:.0f} records/s")
     ok = (states.get("done", 0) == args.partners and not states.get("failed") and bound == args.partners
           and contacts == args.partners)
@@ -110,6 +132,7 @@ def main():
     parser.add_argument("--db", default=os.environ.get("BENCH_CRM_DB", "bench_crm"))
     parser.add_argument("--port", type=int, default=int(os.environ.get("BENCH_CRM_PORT", "18150")),
                         help="HTTP port of the installing Odoo (nothing listens during the bench)")
+    parser.add_argument("--profile", help="cProfile the clocked part into this file and print a summary")
     parser.add_argument("--keep-db", action="store_true", help="do not drop the database at the end")
     parser.add_argument("--no-install", action="store_true", help="reuse the database as it is (debugging)")
     args = parser.parse_args()

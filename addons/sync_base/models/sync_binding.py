@@ -64,16 +64,43 @@ class SyncBinding(models.Model):
     @api.model
     def _bind(self, backend, external_type, record, external_id, payload=None):
         """Link ``record`` to ``external_id`` (creating or updating the binding) and stamp the sync."""
-        binding = self._find(backend, external_type, record=record)
-        values = {"external_id": str(external_id), "last_sync_date": fields.Datetime.now()}
-        if payload is not None:
-            values["sync_hash"] = self._hash_payload(payload)
-        if binding:
-            binding.write(values)
-            return binding
-        return self.create(
-            dict(values, backend_id=backend.id, external_type=external_type, res_model=record._name, res_id=record.id)
-        )
+        return self._bind_many(backend, external_type, [(record, external_id, payload, {})])
+
+    @api.model
+    def _bind_many(self, backend, external_type, links):
+        """``_bind`` for many records of one model at once: one search, one ``create`` for the new ones.
+
+        ``links`` is a list of ``(record, external_id, payload, extra values)``; returns the
+        bindings in the same order. A bulk export binds a whole batch this way instead of
+        two queries per record.
+        """
+        if not links:
+            return self.browse()
+        records = links[0][0].browse([record.id for record, *_rest in links])
+        existing = {
+            binding.res_id: binding
+            for binding in self.search([
+                ("backend_id", "=", backend.id), ("external_type", "=", external_type),
+                ("res_model", "=", records._name), ("res_id", "in", records.ids),
+            ])
+        }
+        now = fields.Datetime.now()
+        to_create, bindings = [], []
+        for record, external_id, payload, extra in links:
+            values = dict(extra, external_id=str(external_id), last_sync_date=now)
+            if payload is not None:
+                values["sync_hash"] = self._hash_payload(payload)
+            binding = existing.get(record.id)
+            if binding:
+                binding.write(values)
+            else:
+                to_create.append(dict(
+                    values, backend_id=backend.id, external_type=external_type, res_model=record._name,
+                    res_id=record.id,
+                ))
+            bindings.append(binding)
+        created = iter(self.create(to_create))
+        return self.union(*(binding or next(created) for binding in bindings))
 
     def _is_unchanged(self, payload):
         """True when ``payload`` is what was synced last time: nothing to send."""

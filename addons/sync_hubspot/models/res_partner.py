@@ -20,9 +20,10 @@ class ResPartner(models.Model):
         """ERP facts of the commercial entity, as HubSpot shows them on contacts and companies.
 
         Computed for the whole recordset at once (an export batch reads them for 100 partners):
-        two grouped queries on orders, whatever the number of partners.
+        grouped queries on orders, invoices and receivables, whatever the number of partners.
         """
         commercial = self.sudo().commercial_partner_id
+        invoiced = self._hubspot_total_invoiced(commercial)
         first_last, open_count = {}, {}
         for buyer, first, last in self.env["sale.order"].sudo()._read_group(
             [("partner_id", "child_of", commercial.ids), ("state", "=", "sale")],
@@ -43,8 +44,28 @@ class ResPartner(models.Model):
             partner.hubspot_customer_since = first and first.date()
             partner.hubspot_last_order_date = last and last.date()
             partner.hubspot_open_order_count = open_count.get(entity.id, 0)
-            partner.hubspot_total_invoiced = entity.total_invoiced if entity.id else 0.0
+            partner.hubspot_total_invoiced = invoiced.get(entity.id, 0.0)
             partner.hubspot_outstanding_balance = entity.credit if entity.id else 0.0
+
+    @api.model
+    def _hubspot_total_invoiced(self, entities):
+        """{entity id: total invoiced}, as account's ``total_invoiced`` counts it (the entity and
+        everything below it), in one grouped query: account's own compute searches the children
+        of each partner one by one, two queries per partner of an export batch.
+        """
+        totals = dict.fromkeys(entities.ids, 0.0)
+        for buyer, subtotal in self.env["account.invoice.report"].sudo()._read_group(
+            [("partner_id", "child_of", entities.ids), ("state", "not in", ("draft", "cancel")),
+             ("move_type", "in", ("out_invoice", "out_refund"))],
+            ["partner_id"], ["price_subtotal:sum"],
+        ):
+            # The buyer counts for itself and every entity above it (parent_id of sudo records: archived too).
+            node = buyer
+            while node:
+                if node.id in totals:
+                    totals[node.id] += subtotal
+                node = node.parent_id
+        return totals
 
     def _hubspot_in_scope(self, backend):
         """True when ``backend`` syncs this partner: a customer (or its contact), or tagged."""

@@ -1,4 +1,5 @@
 import functools
+import logging
 from datetime import datetime
 
 from odoo import _, fields, models
@@ -7,6 +8,8 @@ from odoo.addons.sync_base.models.sync_field_rule import normalise_value, plain_
 from odoo.tools import split_every
 
 from .sync_backend import ODOO_ID
+
+_logger = logging.getLogger(__name__)
 
 IDENTITY_FIELDS = ("name", "email", "phone")
 BATCH_INPUTS = 100  # the most inputs HubSpot's batch endpoints take
@@ -74,15 +77,39 @@ class SyncBackend(models.Model):
         return outcomes
 
     def _hubspot_export_context(self, partners):
-        """What every partner of an export batch shares: the rules, the bindings, HubSpot's property names."""
+        """What every partner of an export batch shares: what the rules send, the bindings, HubSpot's property names."""
         bindings = self.env["sync.binding"].sudo().search([
             ("backend_id", "=", self.id), ("res_model", "=", "res.partner"),
             ("res_id", "in", (partners | partners.commercial_partner_id).ids),
         ])
         return {
-            "rules": self.env["sync.field.rule"]._rules_for("res.partner", self),
+            "plan": self._hubspot_property_plan(self.env["sync.field.rule"]._rules_for("res.partner", self)),
             "bindings": {(b.external_type, b.res_id): b for b in bindings},
             "known": {otype: self._hubspot_known_properties(otype) for otype in ("contacts", "companies")},
+        }
+
+    def _hubspot_property_plan(self, rules):
+        """What the ownership map says Odoo sends, worked out once for a whole batch of partners.
+
+        ``sent``: ``(HubSpot property, rule)`` of the fields Odoo writes (sync.field.rule's
+        ``_outgoing_values`` minus the identity and the owner, handled apart); ``identity``: the
+        identity fields Odoo keeps sending once HubSpot has the object; ``owner``: whether Odoo
+        owns the salesperson.
+        """
+        apart = {rules[fname].external_field or fname for fname in (*IDENTITY_FIELDS, "user_id") if fname in rules}
+        sending = [
+            (rule.external_field or fname, rule) for fname, rule in rules.items()
+            if rule._field() is not None and rule._sends_to(self)
+        ]
+        return {
+            "sent": [(key, rule) for key, rule in sending if key not in apart],
+            # Sent in HubSpot's own shape, but still checked against the rule (a length limit...).
+            "checked": [rule for key, rule in sending if key in apart],
+            "identity": {
+                fname for fname in IDENTITY_FIELDS
+                if fname in rules and (rules[fname].owner == "odoo" or rules[fname].policy == "accept")
+            },
+            "owner": "user_id" in rules and rules["user_id"].owner == "odoo",
         }
 
     def _hubspot_export_group(self, otype, group, hs_ids, batch=None):
@@ -102,7 +129,7 @@ class SyncBackend(models.Model):
             if not binding:
                 # Remember the payload as later exports will compute it (without the seeded identity),
                 # so that an unchanged partner is not sent again.
-                seeded = self._hubspot_seeded_keys(partner, otype, batch["rules"])
+                seeded = self._hubspot_seeded_keys(partner, otype, batch["plan"])
                 job_hashes[job.id] = {k: v for k, v in properties.items() if k not in seeded}
         if updates:
             answer = self._hubspot_call("POST", f"/crm/v3/objects/{otype}/batch/update", body={
@@ -137,17 +164,38 @@ class SyncBackend(models.Model):
         results = answer.get("results") or []
         by_odoo_id = {str((r.get("properties") or {}).get(ODOO_ID)): r for r in results}
         by_id = {str(r.get("id")): r for r in results}
-        outcomes = {}
+        outcomes, accepted = {}, []
         for job, partner, binding, props in items:
             result = by_odoo_id.get(str(partner.id)) or (binding and by_id.get(binding.external_id))
             if not result:
                 outcomes[job.id] = SyncValidationError(self._hubspot_refusal(answer, partner, binding))
                 continue
             hs_ids[(otype, partner.id)] = str(result["id"])
-            outcomes[job.id] = functools.partial(
-                self._hubspot_apply_export, otype, partner, result, job_hashes.get(job.id, props)
-            )
+            accepted.append((job, partner, result, job_hashes.get(job.id, props)))
+        outcomes.update(self._hubspot_apply_exports(otype, accepted))
         return outcomes
+
+    def _hubspot_apply_exports(self, otype, accepted, linked=False):
+        """Bind the partners HubSpot accepted, the whole batch at once: {job id: outcome}.
+
+        ``accepted`` holds ``(job, partner, result, properties)``. Should the bulk write fail
+        (a binding another worker made meanwhile...), each partner is bound by its own job
+        instead (``sync.job._settle``), so that only the culprit fails.
+        """
+        try:
+            with self.env.cr.savepoint():
+                self.env["sync.binding"].sudo()._bind_many(self, otype, [
+                    (partner, result["id"], properties, self._hubspot_binding_version(result))
+                    for _job, partner, result, properties in accepted
+                ])
+        except Exception:  # settled record by record below, each failure on its own job
+            _logger.info("Binding %s exported %s in bulk failed; binding them one by one", len(accepted), otype,
+                         exc_info=True)
+            return {
+                job.id: functools.partial(self._hubspot_apply_export, otype, partner, result, properties, linked)
+                for job, partner, result, properties in accepted
+            }
+        return {job.id: self._hubspot_export_message(otype, result, linked) for job, _p, result, _pr in accepted}
 
     @staticmethod
     def _hubspot_errors_of(answer, keys):
@@ -203,6 +251,7 @@ class SyncBackend(models.Model):
             "inputs": [{"id": hs_id, "properties": props} for _j, _p, hs_id, props in updates],
         }, operation="partner_export")
         results = {str(r.get("id")): r for r in (answer or {}).get("results") or []}
+        accepted = []
         for job, partner, hs_id, props in updates:
             if answer is None:
                 outcomes[job.id] = _("Dry run: recorded in the exchange log, nothing sent.")
@@ -210,9 +259,8 @@ class SyncBackend(models.Model):
                 outcomes[job.id] = SyncValidationError(self._hubspot_refusal(answer, partner, None, [hs_id]))
             else:
                 hs_ids[(otype, partner.id)] = hs_id
-                outcomes[job.id] = functools.partial(
-                    self._hubspot_apply_export, otype, partner, results[hs_id], props, linked=True
-                )
+                accepted.append((job, partner, results[hs_id], props))
+        outcomes.update(self._hubspot_apply_exports(otype, accepted, linked=True))
         return outcomes
 
     def _hubspot_contact_holder(self, otype, contact):
@@ -224,9 +272,18 @@ class SyncBackend(models.Model):
         return self.env["res.partner"].browse(int(odoo_id)).exists() if odoo_id.isdigit() else None
 
     def _hubspot_apply_export(self, otype, partner, result, properties, linked=False):
-        binding = self.env["sync.binding"].sudo()._bind(self, otype, partner, result["id"], payload=properties)
-        # Our own write is not news: the poll and webhooks skip versions up to this one.
-        binding.external_updated_at = parse_hubspot_datetime(result.get("updatedAt")) or binding.external_updated_at
+        self.env["sync.binding"].sudo()._bind_many(self, otype, [
+            (partner, result["id"], properties, self._hubspot_binding_version(result)),
+        ])
+        return self._hubspot_export_message(otype, result, linked)
+
+    @staticmethod
+    def _hubspot_binding_version(result):
+        """Our own write is not news: the poll and webhooks skip versions up to this one."""
+        updated_at = parse_hubspot_datetime(result.get("updatedAt"))
+        return {"external_updated_at": updated_at} if updated_at else {}
+
+    def _hubspot_export_message(self, otype, result, linked):
         if linked:
             return _("Linked to HubSpot %(type)s %(id)s, which already had this email, and updated it.",
                      type=otype, id=result["id"])
@@ -263,22 +320,16 @@ class SyncBackend(models.Model):
         if batch is None:
             # Facts are computed, not stored: orders confirmed since the last read must count.
             partner.invalidate_recordset(FACT_FIELDS)
-            batch = {"rules": self.env["sync.field.rule"]._rules_for("res.partner", self), "known": {}}
-        rules = batch["rules"]
-        # sync.field.rule._outgoing_values, with the batch's rules instead of a search per partner.
-        properties = {
-            rule.external_field or fname: rule._transform(partner, self)
-            for fname, rule in rules.items()
-            if rule._field() is not None and rule._sends_to(self)
-        }
-        for fname in (*IDENTITY_FIELDS, "user_id"):
-            if fname in rules:
-                properties.pop(rules[fname].external_field or fname, None)
+            rules = self.env["sync.field.rule"]._rules_for("res.partner", self)
+            batch = {"plan": self._hubspot_property_plan(rules), "known": {}}
+        plan = batch["plan"]
+        for rule in plan["checked"]:
+            rule._transform(partner, self)
+        properties = {key: rule._transform(partner, self) for key, rule in plan["sent"]}
         for fname in IDENTITY_FIELDS:
-            rule = rules.get(fname)
-            if not binding or (rule and (rule.owner == "odoo" or rule.policy == "accept")):
+            if not binding or fname in plan["identity"]:
                 properties.update(self._hubspot_identity(partner, otype, fname))
-        if "user_id" in rules and rules["user_id"].owner == "odoo":
+        if plan["owner"]:
             properties["hubspot_owner_id"] = partner.user_id.hubspot_owner_id or ""
         properties[ODOO_ID] = str(partner.id)
         known = batch["known"][otype] if otype in batch["known"] else self._hubspot_known_properties(otype)
@@ -288,13 +339,12 @@ class SyncBackend(models.Model):
             if known is None or name in known
         }
 
-    def _hubspot_seeded_keys(self, partner, otype, rules=None):
+    def _hubspot_seeded_keys(self, partner, otype, plan):
         """HubSpot properties of the identity Odoo sends only when it creates the object."""
-        rules = rules if rules is not None else self.env["sync.field.rule"]._rules_for("res.partner", self)
         return {
             key
             for fname in IDENTITY_FIELDS
-            if not (rules.get(fname) and (rules[fname].owner == "odoo" or rules[fname].policy == "accept"))
+            if fname not in plan["identity"]
             for key in self._hubspot_identity(partner, otype, fname)
         }
 
