@@ -7,6 +7,7 @@ from odoo.addons.sync_base.exceptions import SyncMappingError, SyncRemoteError, 
 from odoo.tools import float_round
 
 from . import shopify_documents as docs
+from . import shopify_payload as payload
 
 _logger = logging.getLogger(__name__)
 
@@ -260,6 +261,7 @@ class SyncBackend(models.Model):
         binding = self.env["sync.binding"].sudo()._find(self, "product", external_id=job.external_id)
         if not product or not binding:
             return _("Not linked to an Odoo product: nothing imported.")
+        payload.check_product(self.env, product)
         template = self.env["product.template"].with_context(active_test=False).browse(binding.res_id).exists()
         updated_at = shopify_datetime(product["updatedAt"])
         if binding.external_updated_at and updated_at and updated_at < binding.external_updated_at:
@@ -296,8 +298,9 @@ class SyncBackend(models.Model):
 
     def _shopify_tag_ids(self, names, create=True):
         Tag = self.env["product.tag"].sudo()
-        tags = Tag.search([("name", "in", names)])
-        missing = set(names) - set(tags.mapped("name")) if create else set()
+        names = {name.strip() for name in names} - {""}
+        tags = Tag.search([("name", "in", list(names))])
+        missing = names - set(tags.mapped("name")) if create else set()
         return sorted((tags | Tag.create([{"name": name} for name in sorted(missing)])).ids)
 
     def _shopify_run_product_pull(self, job):
