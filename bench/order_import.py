@@ -71,13 +71,17 @@ def worker_command(args, role, *extra):
 
 
 def _profiled(args, side, function):
+    """Run ``function``, under cProfile with ``--profile``; return ``(its result, SQL queries it ran)``."""
+    from odoo import sql_db
+
+    before = sql_db.sql_counter
     if not args.profile:
-        return function()
+        return function(), sql_db.sql_counter - before
     import cProfile
 
     profiler = cProfile.Profile()
     try:
-        return profiler.runcall(function)
+        return profiler.runcall(function), sql_db.sql_counter - before
     finally:
         profiler.dump_stats(f"{args.profile}.{side}.{os.getpid()}")
 
@@ -102,8 +106,8 @@ def child_import_worker(args):
                     return processed
                 time.sleep(0.1)
 
-    processed = _profiled(args, "import", work)
-    print(json.dumps({"processed": processed, "finished": time.time()}), flush=True)
+    processed, queries = _profiled(args, "import", work)
+    print(json.dumps({"processed": processed, "queries": queries, "finished": time.time()}), flush=True)
 
 
 def child_floor_worker(args):
@@ -126,12 +130,15 @@ def child_floor_worker(args):
             cr.commit()
         return len(values)
 
-    processed = _profiled(args, "floor", work)
-    print(json.dumps({"processed": processed, "finished": time.time()}), flush=True)
+    processed, queries = _profiled(args, "floor", work)
+    print(json.dumps({"processed": processed, "queries": queries, "finished": time.time()}), flush=True)
 
 
 def run_workers(args, role, per_worker_extra):
-    """Start the workers, let them load Odoo, give the go; return (seconds, processed per worker)."""
+    """Start the workers, let them load Odoo, give the go.
+
+    Returns (seconds, processed per worker, bench process CPU seconds, SQL queries of all workers).
+    """
     workers = [
         subprocess.Popen(worker_command(args, role, *extra), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                          text=True, env=_odoo.child_env())
@@ -152,7 +159,8 @@ def run_workers(args, role, per_worker_extra):
     finally:
         _odoo.stop_processes(workers)
     elapsed = max(result["finished"] for result in results) - started
-    return elapsed, [result["processed"] for result in results], time.process_time() - cpu
+    return (elapsed, [result["processed"] for result in results], time.process_time() - cpu,
+            sum(result["queries"] for result in results))
 
 
 # ----------------------------------------------------------------------
@@ -268,8 +276,9 @@ def run_floor(args, registry, workdir, values, import_total):
         path = Path(workdir) / f"floor-{index}.json"
         path.write_text(json.dumps(values[index::args.workers]))
         files.append(["--values", str(path), *extra])
-    floor_s, floor_split, _cpu = run_workers(args, "floor-worker", files)
-    say(f"floor: {args.workers} worker process(es) created and confirmed {floor_split} orders in {floor_s:.1f}s")
+    floor_s, floor_split, _cpu, queries = run_workers(args, "floor-worker", files)
+    say(f"floor: {args.workers} worker process(es) created and confirmed {floor_split} orders in {floor_s:.1f}s; "
+        f"{queries / args.orders:.1f} SQL queries per order")
     with registry.cursor() as cr:
         cr.execute("""SELECT count(*), count(*) FILTER (WHERE state = 'sale'), sum(amount_total) FROM sale_order
                        WHERE origin LIKE 'bench floor %%'""")
@@ -305,9 +314,9 @@ def run_bench(args, workdir):
             f"order_import jobs queued; sandbox at {shop.url}")
 
         extra = ["--profile", args.profile] if args.profile else []
-        import_s, import_split, sandbox_cpu = run_workers(args, "import-worker", [extra] * args.workers)
+        import_s, import_split, sandbox_cpu, queries = run_workers(args, "import-worker", [extra] * args.workers)
         say(f"import: {args.workers} worker process(es) ran {import_split} jobs in {import_s:.1f}s; "
-            f"sandbox (bench process) CPU {sandbox_cpu:.1f}s")
+            f"sandbox (bench process) CPU {sandbox_cpu:.1f}s; {queries / args.orders:.1f} SQL queries per order")
         with registry.cursor() as cr:
             env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
             backend = backend.with_env(env)

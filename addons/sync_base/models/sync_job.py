@@ -160,6 +160,53 @@ class SyncJob(models.Model):
             existing._merge(values)
             return existing
 
+    @api.model
+    def _upsert_pending(self, values, link=None):
+        """``_create_or_merge`` of a job with a dedup key in one statement; returns the job's id.
+
+        For request handlers that only queue (webhooks): no search, no savepoint, no ORM
+        create. The pending job with the same key is merged as ``_merge`` does (newest
+        payload, most urgent priority); the dedup index settles two requests racing.
+        ``link = (table, id, column)`` also stores the job's id on that row, in the same
+        statement. ``values`` are ``sync.backend._enqueue``'s; without a priority, the
+        backend's for the category.
+        """
+        category = values["category"]
+        if category not in dict(JOB_CATEGORIES):
+            raise ValueError(f"unknown job category {category!r}")
+        params = dict(values, uid=self.env.uid, priority=values.get("priority"), payload=values.get("payload") or None,
+                      external_id=values.get("external_id") or None, res_model=values.get("res_model") or None,
+                      res_id=values.get("res_id") or None, next_attempt_at=values.get("next_attempt_at") or None,
+                      heavy=bool(values.get("heavy")))
+        upsert = f"""
+            INSERT INTO sync_job (backend_id, company_id, operation, direction, category, priority, heavy,
+                                  external_id, payload, dedup_key, next_attempt_at, res_model, res_id,
+                                  state, attempts, create_uid, write_uid, create_date, write_date)
+            SELECT b.id, b.company_id, %(operation)s, %(direction)s, %(category)s,
+                   COALESCE(%(priority)s, b.priority_{category}), %(heavy)s,
+                   %(external_id)s, %(payload)s, %(dedup_key)s, %(next_attempt_at)s, %(res_model)s, %(res_id)s,
+                   'pending', 0, %(uid)s, %(uid)s, now() at time zone 'UTC', now() at time zone 'UTC'
+              FROM sync_backend b WHERE b.id = %(backend_id)s
+            ON CONFLICT (backend_id, dedup_key) WHERE state = 'pending' AND dedup_key IS NOT NULL
+            DO UPDATE SET priority = LEAST(sync_job.priority, EXCLUDED.priority),
+                          payload = COALESCE(EXCLUDED.payload, sync_job.payload),
+                          write_uid = EXCLUDED.write_uid, write_date = EXCLUDED.write_date
+            RETURNING id
+        """
+        if link:
+            table, row_id, column = link
+            query = f"""WITH job AS ({upsert})
+                        UPDATE "{table}" SET "{column}" = job.id FROM job WHERE "{table}".id = %(link_id)s
+                        RETURNING job.id"""
+            params["link_id"] = row_id
+        else:
+            query = upsert
+        self.flush_model()
+        self.env.cr.execute(query, params)
+        job_id = self.env.cr.fetchone()[0]
+        self.invalidate_model(["priority", "payload", "write_uid", "write_date"])
+        return job_id
+
     def _merge(self, values):
         # The newest payload wins; the job keeps its place in the queue (and the
         # most urgent priority), so frequent edits do not starve it.

@@ -4,6 +4,7 @@ import logging
 import xmltodict
 from odoo import _, http
 from odoo.addons.sync_base.webhooks import read_body
+from odoo.addons.sync_shopify.models.sync_backend_order import valid_hmac
 from odoo.http import request
 from werkzeug.wrappers import Response
 
@@ -45,13 +46,16 @@ class ShopifyWebhookController(http.Controller):
         body = read_body(httprequest)
         if body is None:
             return Response("Body too large", status=413)
-        backend = request.env["sync.backend"].sudo().browse(backend_id).exists()
-        if not backend or backend.code != "shopify":
+        # One plain query: the ORM would read every column of the backend to get these two.
+        request.env.cr.execute("SELECT code, webhook_secret FROM sync_backend WHERE id = %s", [backend_id])
+        code, secret = request.env.cr.fetchone() or (None, None)
+        if code != "shopify":
             return Response("Unknown backend", status=404)
-        if not backend._shopify_valid_hmac(body, httprequest.headers.get("X-Shopify-Hmac-Sha256")):
+        if not valid_hmac(secret, body, httprequest.headers.get("X-Shopify-Hmac-Sha256")):
             _logger.warning("Shopify webhook for backend %s refused: bad or missing signature", backend_id)
             return Response("Invalid signature", status=401)
         headers = httprequest.headers
+        backend = request.env["sync.backend"].sudo().browse(backend_id)
         try:
             payload = parse_body(body, headers.get("Content-Type"))
         except (ValueError, xmltodict.expat.ExpatError) as error:

@@ -37,42 +37,53 @@ class SyncShopifyWebhook(models.Model):
 
     @api.model
     def _receive(self, backend, headers, payload):
-        """Store one authenticated delivery and queue its work; return the event, or None for a duplicate."""
+        """Store one authenticated delivery and queue its work; return the event, or None for a duplicate.
+
+        The request's hot path: one INSERT for the event (its state decided in the same
+        statement, out-of-order updates included), one upsert for its job.
+        """
         topic = headers.get("X-Shopify-Topic") or ""
         event_id = headers.get("X-Shopify-Event-Id") or headers.get("X-Shopify-Webhook-Id")
+        resource_gid = payload.get("admin_graphql_api_id") or None
+        version = shopify_datetime(payload.get("updated_at")) or None
+        handled = topic == "app/uninstalled" or (topic in ORDER_TOPICS and bool(resource_gid))
+        self.flush_model()
         # ON CONFLICT: two copies of one event arriving at once must not both pass a search.
+        # An order update older than the version already imported is kept, but ignored.
         self.env.cr.execute(
-            """INSERT INTO sync_shopify_webhook (backend_id, event_id, topic, state, create_date, write_date)
-               VALUES (%s, %s, %s, 'queued', now() at time zone 'UTC', now() at time zone 'UTC')
-               ON CONFLICT (backend_id, event_id) DO NOTHING RETURNING id""",
-            [backend.id, event_id or headers.get("X-Shopify-Hmac-Sha256"), topic],
+            """INSERT INTO sync_shopify_webhook (backend_id, event_id, webhook_id, topic, triggered_at, resource_gid,
+                                                resource_updated_at, payload, state, note, create_uid, write_uid,
+                                                create_date, write_date)
+               SELECT %(backend)s, %(event)s, %(webhook)s, %(topic)s, %(triggered)s, %(gid)s, %(version)s, %(payload)s,
+                      CASE WHEN verdict.note IS NULL THEN 'queued' ELSE 'ignored' END, verdict.note,
+                      %(uid)s, %(uid)s, now() at time zone 'UTC', now() at time zone 'UTC'
+                 FROM (SELECT CASE WHEN NOT %(handled)s THEN %(unhandled)s
+                                   WHEN %(order)s AND EXISTS (
+                                        SELECT 1 FROM sync_binding
+                                         WHERE backend_id = %(backend)s AND external_type = 'order'
+                                           AND external_id = %(gid)s AND external_updated_at > %(version)s)
+                                   THEN %(stale)s END AS note) AS verdict
+               ON CONFLICT (backend_id, event_id) DO NOTHING RETURNING id, state""",
+            {
+                "backend": backend.id, "event": event_id or headers.get("X-Shopify-Hmac-Sha256"),
+                "webhook": headers.get("X-Shopify-Webhook-Id"), "topic": topic,
+                "triggered": shopify_datetime(headers.get("X-Shopify-Triggered-At")) or None, "gid": resource_gid,
+                "version": version, "payload": json.dumps(payload), "uid": self.env.uid, "handled": handled,
+                "order": topic in ORDER_TOPICS, "unhandled": _("Topic not handled by the connector."),
+                "stale": _("Older than the version already imported."),
+            },
         )
         row = self.env.cr.fetchone()
         if not row:
             return None
         event = self.browse(row[0])
-        event.write({
-            "webhook_id": headers.get("X-Shopify-Webhook-Id"),
-            "triggered_at": shopify_datetime(headers.get("X-Shopify-Triggered-At")),
-            "resource_gid": payload.get("admin_graphql_api_id"),
-            "resource_updated_at": shopify_datetime(payload.get("updated_at")),
-            "payload": json.dumps(payload),
-        })
-        event._dispatch()
-        return event
-
-    def _dispatch(self):
-        self.ensure_one()
-        backend = self.backend_id
-        if self.topic == "app/uninstalled":
-            self.job_id = backend._enqueue("app_uninstalled", category="other", priority=0,
-                                           dedup_key="shopify_app_uninstalled")
-        elif self.topic in ORDER_TOPICS and self.resource_gid:
-            binding = self.env["sync.binding"].sudo()._find(backend, "order", external_id=self.resource_gid)
-            version = self.resource_updated_at
-            if binding.external_updated_at and version and version < binding.external_updated_at:
-                self.write({"state": "ignored", "note": _("Older than the version already imported.")})
-            else:
-                self.job_id = backend._shopify_enqueue_order(self.resource_gid)
+        if row[1] != "queued":
+            return event
+        if topic == "app/uninstalled":
+            event.job_id = backend._enqueue("app_uninstalled", category="other", priority=0,
+                                            dedup_key="shopify_app_uninstalled")
         else:
-            self.write({"state": "ignored", "note": _("Topic not handled by the connector.")})
+            self.env["sync.job"].sudo()._upsert_pending(
+                backend._shopify_order_job_values(resource_gid), link=(self._table, event.id, "job_id")
+            )
+        return event

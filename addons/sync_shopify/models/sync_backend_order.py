@@ -29,6 +29,14 @@ class ShopifyConcurrentImport(SyncError):
     retryable = True
 
 
+def valid_hmac(secret, body, signature):
+    """Shopify's X-Shopify-Hmac-Sha256 check, in constant time."""
+    if not secret or not signature:
+        return False
+    expected = base64.b64encode(hmac.new(secret.encode(), body, hashlib.sha256).digest())
+    return hmac.compare_digest(expected, signature.encode())
+
+
 def _amount(money_bag):
     return float(money_bag["shopMoney"]["amount"]) if money_bag else 0.0
 
@@ -83,10 +91,16 @@ class SyncBackend(models.Model):
 
     def _shopify_enqueue_order(self, order_gid, eta=None):
         self.ensure_one()
-        return self._enqueue(
-            "order_import", external_id=order_gid, direction="import", category="order",
-            dedup_key=f"order_import:{order_gid}", eta=eta,
-        )
+        values = self._shopify_order_job_values(order_gid)
+        del values["backend_id"]
+        return self._enqueue(values.pop("operation"), eta=eta, **values)
+
+    def _shopify_order_job_values(self, order_gid):
+        """The import job of one order: ``_enqueue``'s arguments (webhooks queue it in SQL with them)."""
+        return {
+            "backend_id": self.id, "operation": "order_import", "external_id": order_gid, "direction": "import",
+            "category": "order", "dedup_key": f"order_import:{order_gid}",
+        }
 
     def _shopify_run_order_import(self, job):
         order_gid = job.external_id
@@ -100,15 +114,17 @@ class SyncBackend(models.Model):
         if binding:
             return self._shopify_update_order(binding, data)
         order = self._shopify_create_order(data)
+        updated_at = {"external_updated_at": shopify_datetime(data["updatedAt"])}
         try:
-            with self.env.cr.savepoint():
-                binding = self.env["sync.binding"].sudo()._bind(self, "order", order, order_gid)
+            # No savepoint of its own: the job's savepoint rolls the order back with the
+            # binding. A nested one would also flush the new order's pending mail tracking
+            # and log its confirmation as a change, which a plain create + confirm does not.
+            self.env["sync.binding"].sudo()._bind_many(self, "order", [(order, order_gid, None, updated_at)])
         except psycopg2.errors.UniqueViolation as error:
             raise ShopifyConcurrentImport(
                 _("Order %(name)s was imported by another worker at the same time; checking again.",
                   name=data["name"])
             ) from error
-        binding.external_updated_at = shopify_datetime(data["updatedAt"])
         self._shopify_apply_order_status(order, data)
         return _("Imported %(name)s as %(order)s.", name=data["name"], order=order.name)
 
@@ -180,7 +196,10 @@ class SyncBackend(models.Model):
         if binding and Partner.browse(binding.res_id).exists():
             partner = Partner.browse(binding.res_id)
             # Identity fields go through the ownership map: a CRM that owns them keeps them.
-            self.env["sync.field.rule"]._apply_incoming(self, partner, values)
+            # A returning customer usually sends what Odoo has: nothing to write then, and
+            # no write means no row lock on the partner held until the batch commits.
+            if any(partner[fname] != value for fname, value in values.items()):
+                self.env["sync.field.rule"]._apply_incoming(self, partner, values)
             return partner
         self._shopify_lock("customer", email or customer.get("id") or name)
         partner = Partner.browse()
@@ -199,7 +218,7 @@ class SyncBackend(models.Model):
     def _shopify_address(self, partner, address, kind):
         if not address or not address.get("address1"):
             return partner
-        country = self.env["res.country"].search([("code", "=", address.get("countryCodeV2"))], limit=1)
+        country = self._shopify_search_once(self.env["res.country"], [("code", "=", address.get("countryCodeV2"))])
         values = {
             "name": address.get("name") or partner.name,
             "street": address.get("address1"),
@@ -227,9 +246,37 @@ class SyncBackend(models.Model):
     # ------------------------------------------------------------------
     # Currency, products, shipping, taxes
     # ------------------------------------------------------------------
+    def _shopify_search_once(self, model, domain, limit=1):
+        """``model.search(domain)``, remembered until the transaction ends: a queue batch imports many orders.
+
+        Only for records the import reads and never writes (countries, currencies,
+        pricelists), and only when found: at REPEATABLE READ the transaction would read
+        the same rows again, so a found record cannot go stale before the commit or
+        rollback that forgets it.
+        """
+        cr = self.env.cr
+        cache = cr.cache.get("sync_shopify_search_once")
+        if cache is None:
+            cache = cr.cache["sync_shopify_search_once"] = {}
+
+            def forget():
+                cr.cache.pop("sync_shopify_search_once", None)
+
+            cr.postcommit.add(forget)
+            cr.postrollback.add(forget)
+        key = (model._name, repr(domain), limit, model.env.uid, model.env.su,
+               model.env.context.get("active_test", True))
+        if key in cache:
+            return model.browse(cache[key])
+        records = model.search(domain, limit=limit)
+        if records:
+            cache[key] = records.ids
+        return records
+
     def _shopify_currency(self, data):
         code = data["currencyCode"]
-        currency = self.env["res.currency"].with_context(active_test=False).search([("name", "=", code)], limit=1)
+        currency = self._shopify_search_once(self.env["res.currency"].with_context(active_test=False),
+                                             [("name", "=", code)])
         if not currency.active:
             raise SyncMappingError(
                 _("Order %(name)s is in %(code)s, which is not active in Odoo: activate the currency (Accounting > "
@@ -241,8 +288,9 @@ class SyncBackend(models.Model):
         if currency == self.company_id.currency_id:
             # The pricelist only sets the currency here: prices are Shopify's.
             return self.env["product.pricelist"]
-        pricelist = self.env["product.pricelist"].search(
-            [("currency_id", "=", currency.id), ("company_id", "in", (self.company_id.id, False))], limit=1
+        pricelist = self._shopify_search_once(
+            self.env["product.pricelist"],
+            [("currency_id", "=", currency.id), ("company_id", "in", (self.company_id.id, False))],
         )
         if not pricelist:
             raise SyncMappingError(
@@ -272,24 +320,43 @@ class SyncBackend(models.Model):
         return lines
 
     def _shopify_products(self, data, items):
-        """{line item gid: product}, by variant binding then SKU; every unknown SKU in one failure."""
-        Binding = self.env["sync.binding"].sudo()
+        """{line item gid: product}, by variant binding then SKU; every unknown SKU in one failure.
+
+        Two queries per order whatever its number of lines: the variants' bindings, then
+        the SKUs of the lines the bindings did not resolve.
+        """
         Product = self.env["product.product"].with_company(self.company_id)
-        found, missing = {}, []
+        variant_gids = {item["variant"]["id"] for item in items if (item.get("variant") or {}).get("id")}
+        bound = {}
+        if variant_gids:
+            bindings = self.env["sync.binding"].sudo().search([
+                ("backend_id", "=", self.id), ("external_type", "=", "variant"),
+                ("external_id", "in", sorted(variant_gids)),
+            ])
+            existing = Product.browse(bindings.mapped("res_id")).exists()
+            bound = {binding.external_id: Product.browse(binding.res_id) for binding in bindings
+                     if binding.res_id in existing.ids}
+        found, missing, by_sku = {}, [], {}
         for item in items:
-            variant_gid = (item.get("variant") or {}).get("id")
-            binding = variant_gid and Binding._find(self, "variant", external_id=variant_gid)
-            product = Product.browse(binding.res_id).exists() if binding else Product
-            if not product and item.get("sku"):
-                product = Product.search(
-                    [("default_code", "=", item["sku"]), ("company_id", "in", (self.company_id.id, False))], limit=2
+            product = bound.get((item.get("variant") or {}).get("id"))
+            if product:
+                found[item["id"]] = product
+        skus = {item["sku"] for item in items if item["id"] not in found and item.get("sku")}
+        if skus:
+            for product in Product.search(
+                [("default_code", "in", sorted(skus)), ("company_id", "in", (self.company_id.id, False))]
+            ):
+                by_sku[product.default_code] = by_sku.get(product.default_code, Product) | product
+        for item in items:
+            if item["id"] in found:
+                continue
+            product = by_sku.get(item.get("sku")) or Product
+            if len(product) > 1:
+                raise SyncMappingError(
+                    _("SKU %(sku)s on order %(name)s matches several products (%(products)s): give each a unique "
+                      "internal reference, then Retry.", sku=item["sku"], name=data["name"],
+                      products=", ".join(product[:2].mapped("display_name")))
                 )
-                if len(product) > 1:
-                    raise SyncMappingError(
-                        _("SKU %(sku)s on order %(name)s matches several products (%(products)s): give each a unique "
-                          "internal reference, then Retry.", sku=item["sku"], name=data["name"],
-                          products=", ".join(product.mapped("display_name")))
-                    )
             if product:
                 found[item["id"]] = product
             else:
@@ -529,11 +596,7 @@ class SyncBackend(models.Model):
     # Webhook subscriptions and app uninstall
     # ------------------------------------------------------------------
     def _shopify_valid_hmac(self, body, signature):
-        secret = self.sudo().webhook_secret
-        if not secret or not signature:
-            return False
-        expected = base64.b64encode(hmac.new(secret.encode(), body, hashlib.sha256).digest())
-        return hmac.compare_digest(expected, signature.encode())
+        return valid_hmac(self.sudo().webhook_secret, body, signature)
 
     def action_shopify_subscribe_webhooks(self):
         self.ensure_one()
