@@ -33,7 +33,7 @@ FAULT_DEFAULTS = {
     "latency": 0.0,
     # the next N writes are applied, then the socket is closed without an answer
     "drop_after_write": 0,
-    # each webhook is delivered twice (same webhook/event id)
+    # each webhook is delivered twice (same webhook/event id); a number N: N extra copies
     "duplicate_webhooks": False,
     # webhooks are held back and delivered newest first
     "out_of_order_webhooks": False,
@@ -199,6 +199,7 @@ class SandboxServer:
         if faults.latency:
             time.sleep(faults.latency)
         if faults.throttle_storm:
+            record["throttled"] = True
             return self.rate_limited_response()
         status = faults.pick_error_status()
         if status:
@@ -325,9 +326,9 @@ class WebhookSender:
             "delivered": False,
             "gave_up": False,
         }
-        copies = [delivery]
-        if self.faults.duplicate_webhooks:
-            copies.append(dict(delivery, attempts=[], duplicate=True))
+        # True is one extra copy (bool is an int); a number asks for that many.
+        extra = int(self.faults.duplicate_webhooks or 0)
+        copies = [delivery] + [dict(delivery, attempts=[], duplicate=True) for _ in range(extra)]
         with self._cond:
             for item in copies:
                 self.deliveries.append(item)

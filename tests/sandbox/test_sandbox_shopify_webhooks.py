@@ -122,6 +122,16 @@ def test_duplicate_webhooks_fault(shop, receiver):
     assert calls[0]["headers"]["X-Shopify-Webhook-Id"] == calls[1]["headers"]["X-Shopify-Webhook-Id"]
 
 
+def test_duplicate_webhooks_fault_with_a_count(shop, receiver):
+    shop.subscribe("orders/create", receiver.url)
+    shop.faults.set(duplicate_webhooks=2)
+    one_order(shop)
+    calls = receiver.wait_for(3)
+    assert len({c["body"] for c in calls}) == 1
+    assert len({c["headers"]["X-Shopify-Event-Id"] for c in calls}) == 1
+    assert shop.webhooks.drain() and len(shop.webhooks.deliveries) == 3
+
+
 def test_out_of_order_webhooks_fault(shop, receiver):
     shop.subscribe("orders/create", receiver.url)
     shop.faults.set(out_of_order_webhooks=True)
