@@ -19,7 +19,8 @@ class SyncBinding(models.Model):
     _rec_name = "external_id"
 
     backend_id = fields.Many2one("sync.backend", required=True, ondelete="cascade", index=True)
-    company_id = fields.Many2one(related="backend_id.company_id", store=True, index=True)
+    # Precomputed: set in the INSERT, not by an UPDATE of every binding just created.
+    company_id = fields.Many2one(related="backend_id.company_id", store=True, index=True, precompute=True)
     code = fields.Selection(related="backend_id.code", string="Connector")
     external_type = fields.Char(required=True, help="Kind of external object, e.g. product, variant, contact.")
     external_id = fields.Char(required=True, index=True)

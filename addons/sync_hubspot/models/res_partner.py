@@ -23,21 +23,19 @@ class ResPartner(models.Model):
         grouped queries on orders, invoices and receivables, whatever the number of partners.
         """
         commercial = self.sudo().commercial_partner_id
-        invoiced = self._hubspot_total_invoiced(commercial)
+        # The entities and everything below them (archived too, as account counts), resolved once.
+        family = commercial.with_context(active_test=False).search([("id", "child_of", commercial.ids)], order="id")
+        invoiced = self._hubspot_total_invoiced(commercial, family)
         first_last, open_count = {}, {}
-        for buyer, first, last in self.env["sale.order"].sudo()._read_group(
-            [("partner_id", "child_of", commercial.ids), ("state", "=", "sale")],
-            ["partner_id"], ["date_order:min", "date_order:max"],
+        for buyer, invoice_status, first, last, count in self.env["sale.order"].sudo()._read_group(
+            [("partner_id", "in", family.ids), ("state", "=", "sale")],
+            ["partner_id", "invoice_status"], ["date_order:min", "date_order:max", "__count"],
         ):
             entity = buyer.commercial_partner_id.id
             known = first_last.get(entity)
             first_last[entity] = (min(first, known[0]), max(last, known[1])) if known else (first, last)
-        for buyer, count in self.env["sale.order"].sudo()._read_group(
-            [("partner_id", "child_of", commercial.ids), ("state", "=", "sale"), ("invoice_status", "!=", "invoiced")],
-            ["partner_id"], ["__count"],
-        ):
-            entity = buyer.commercial_partner_id.id
-            open_count[entity] = open_count.get(entity, 0) + count
+            if invoice_status != "invoiced":
+                open_count[entity] = open_count.get(entity, 0) + count
         for partner in self:
             entity = partner.sudo().commercial_partner_id
             first, last = first_last.get(entity.id, (False, False))
@@ -48,14 +46,14 @@ class ResPartner(models.Model):
             partner.hubspot_outstanding_balance = entity.credit if entity.id else 0.0
 
     @api.model
-    def _hubspot_total_invoiced(self, entities):
+    def _hubspot_total_invoiced(self, entities, family):
         """{entity id: total invoiced}, as account's ``total_invoiced`` counts it (the entity and
-        everything below it), in one grouped query: account's own compute searches the children
-        of each partner one by one, two queries per partner of an export batch.
+        everything below it: ``family``), in one grouped query: account's own compute searches the
+        children of each partner one by one, two queries per partner of an export batch.
         """
         totals = dict.fromkeys(entities.ids, 0.0)
         for buyer, subtotal in self.env["account.invoice.report"].sudo()._read_group(
-            [("partner_id", "child_of", entities.ids), ("state", "not in", ("draft", "cancel")),
+            [("partner_id", "in", family.ids), ("state", "not in", ("draft", "cancel")),
              ("move_type", "in", ("out_invoice", "out_refund"))],
             ["partner_id"], ["price_subtotal:sum"],
         ):

@@ -79,8 +79,9 @@ class SyncBackend(models.Model):
     def _hubspot_export_context(self, partners):
         """What every partner of an export batch shares: what the rules send, the bindings, HubSpot's property names."""
         bindings = self.env["sync.binding"].sudo().search([
-            ("backend_id", "=", self.id), ("res_model", "=", "res.partner"),
-            ("res_id", "in", (partners | partners.commercial_partner_id).ids),
+            # All the columns of the binding's unique index, so that it finds the rows directly.
+            ("backend_id", "=", self.id), ("external_type", "in", ("contacts", "companies")),
+            ("res_model", "=", "res.partner"), ("res_id", "in", (partners | partners.commercial_partner_id).ids),
         ])
         return {
             "plan": self._hubspot_property_plan(self.env["sync.field.rule"]._rules_for("res.partner", self)),
