@@ -96,8 +96,8 @@ class SyncBinding(models.Model):
                 binding.write(values)
             else:
                 to_create.append(dict(
-                    values, backend_id=backend.id, external_type=external_type, res_model=record._name,
-                    res_id=record.id,
+                    values, backend_id=backend.id, company_id=backend.company_id.id, external_type=external_type,
+                    res_model=record._name, res_id=record.id,
                 ))
             bindings.append(binding)
         created = iter(self.create(to_create))

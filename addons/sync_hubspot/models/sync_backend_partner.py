@@ -183,6 +183,8 @@ class SyncBackend(models.Model):
         (a binding another worker made meanwhile...), each partner is bound by its own job
         instead (``sync.job._settle``), so that only the culprit fails.
         """
+        if not accepted:
+            return {}
         try:
             with self.env.cr.savepoint():
                 self.env["sync.binding"].sudo()._bind_many(self, otype, [
@@ -196,7 +198,8 @@ class SyncBackend(models.Model):
                 job.id: functools.partial(self._hubspot_apply_export, otype, partner, result, properties, linked)
                 for job, partner, result, properties in accepted
             }
-        return {job.id: self._hubspot_export_message(otype, result, linked) for job, _p, result, _pr in accepted}
+        messages = self._hubspot_export_messages(linked)
+        return {job.id: self._hubspot_export_message(otype, result, messages) for job, _p, result, _pr in accepted}
 
     @staticmethod
     def _hubspot_errors_of(answer, keys):
@@ -276,7 +279,7 @@ class SyncBackend(models.Model):
         self.env["sync.binding"].sudo()._bind_many(self, otype, [
             (partner, result["id"], properties, self._hubspot_binding_version(result)),
         ])
-        return self._hubspot_export_message(otype, result, linked)
+        return self._hubspot_export_message(otype, result, self._hubspot_export_messages(linked))
 
     @staticmethod
     def _hubspot_binding_version(result):
@@ -284,13 +287,19 @@ class SyncBackend(models.Model):
         updated_at = parse_hubspot_datetime(result.get("updatedAt"))
         return {"external_updated_at": updated_at} if updated_at else {}
 
-    def _hubspot_export_message(self, otype, result, linked):
+    @staticmethod
+    def _hubspot_export_message(otype, result, messages):
+        return messages["new" if result.get("new") else "updated"] % {"type": otype, "id": result["id"]}
+
+    def _hubspot_export_messages(self, linked):
+        """The outcomes of an export, translated once for a whole batch (``%(type)s``, ``%(id)s`` to fill)."""
         if linked:
-            return _("Linked to HubSpot %(type)s %(id)s, which already had this email, and updated it.",
-                     type=otype, id=result["id"])
-        if result.get("new"):
-            return _("Created in HubSpot as %(type)s %(id)s.", type=otype, id=result["id"])
-        return _("Updated in HubSpot (%(type)s %(id)s).", type=otype, id=result["id"])
+            linked_message = _("Linked to HubSpot %(type)s %(id)s, which already had this email, and updated it.")
+            return {"new": linked_message, "updated": linked_message}
+        return {
+            "new": _("Created in HubSpot as %(type)s %(id)s."),
+            "updated": _("Updated in HubSpot (%(type)s %(id)s)."),
+        }
 
     def _hubspot_link_contacts(self, contacts, hs_ids, batch=None):
         """Associate contacts with their company; HubSpot ignores links that already exist."""
