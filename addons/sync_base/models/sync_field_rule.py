@@ -1,4 +1,5 @@
 import logging
+import math
 from datetime import timedelta
 
 from odoo import Command, _, api, fields, models
@@ -83,11 +84,24 @@ def write_value(field, value):
     return value
 
 
+def finite_number(value):
+    """``value`` as a finite float, or None for what is not one (text, NaN, infinity)."""
+    try:
+        number = float(value or 0.0)
+    except (TypeError, ValueError):
+        return None
+    return number if math.isfinite(number) else None
+
+
 def same_value(env, field, current, incoming):
     if field.type in ("float", "monetary"):
+        current_number, incoming_number = finite_number(current), finite_number(incoming)
+        if current_number is None or incoming_number is None:
+            # A remote system sent something that is not a number: never the same as ours.
+            return current == incoming
         digits = field.get_digits(env) if field.type == "float" else None
         precision = digits[1] if digits else 6
-        return float_compare(float(current or 0.0), float(incoming or 0.0), precision_digits=precision) == 0
+        return float_compare(current_number, incoming_number, precision_digits=precision) == 0
     return (current or False) == (incoming or False)
 
 
