@@ -850,16 +850,7 @@ class HubSpotSandbox(SandboxServer):
                 }
             )
         record["write"] = bool(results)
-        payload = {
-            "status": "COMPLETE",
-            "results": results,
-            "startedAt": self.store.now(),
-            "completedAt": self.store.now(),
-        }
-        if missing:
-            payload.update(errors=[self._not_found_error(otype, missing)], numErrors=len(missing))
-            return 207, payload
-        return 201 if labelled else 200, payload
+        return self._assoc_batch_answer(otype, results, missing, 201 if labelled else 200)
 
     def _api_assoc_batch_read(self, request, body, record, *, otype, to_type):
         results, missing = [], []
@@ -871,6 +862,10 @@ class HubSpotSandbox(SandboxServer):
             results.append(
                 {"from": {"id": source["id"]}, "to": self._association_payload(otype, source["id"], to_type)}
             )
+        return self._assoc_batch_answer(otype, results, missing, 200)
+
+    def _assoc_batch_answer(self, otype, results, missing, status):
+        """An associations batch answer: ``status``, or 207 with an error naming the ids not found."""
         payload = {
             "status": "COMPLETE",
             "results": results,
@@ -880,7 +875,7 @@ class HubSpotSandbox(SandboxServer):
         if missing:
             payload.update(errors=[self._not_found_error(otype, missing)], numErrors=len(missing))
             return 207, payload
-        return 200, payload
+        return status, payload
 
     def _api_assoc_labels(self, request, body, record, *, otype, to_type):
         return 200, {

@@ -54,12 +54,15 @@ class RatePacer:
         self.interval = 10.0
         self.daily_remaining = None
 
+    def _forget_old(self, now):
+        while self.hits and self.hits[0] <= now - self.interval:
+            self.hits.popleft()
+
     def wait(self):
         with self.lock:
             while True:
                 now = time.monotonic()
-                while self.hits and self.hits[0] <= now - self.interval:
-                    self.hits.popleft()
+                self._forget_old(now)
                 if len(self.hits) < self.limit:
                     self.hits.append(now)
                     return
@@ -73,8 +76,23 @@ class RatePacer:
             self.interval = int(interval) / 1000 if interval else self.interval
             daily = headers.get("X-HubSpot-RateLimit-Daily-Remaining")
             self.daily_remaining = int(daily) if daily is not None else self.daily_remaining
+            remaining = headers.get("X-HubSpot-RateLimit-Remaining")
+            if remaining is not None:
+                self._book_others(int(remaining))
         except (TypeError, ValueError):
             _logger.debug("Unreadable HubSpot rate limit headers: %s", headers)
+
+    def _book_others(self, remaining):
+        """The window is the account's: other workers (processes, servers) spend it too.
+
+        When HubSpot has fewer calls left than this worker's own log says, the difference
+        is booked as calls made now, so that every worker slows down before a 429 instead
+        of after it.
+        """
+        with self.lock:
+            now = time.monotonic()
+            self._forget_old(now)
+            self.hits.extend([now] * max(self.limit - len(self.hits) - remaining, 0))
 
 
 class SyncBackend(models.Model):

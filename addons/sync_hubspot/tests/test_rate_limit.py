@@ -44,6 +44,19 @@ class TestRateLimit(HubSpotCase):
             pacer.wait()
         self.assertGreaterEqual(time.monotonic() - started, 0.2, "the fourth request waits for the window")
 
+    def test_pacer_counts_the_calls_of_other_workers(self):
+        """HubSpot's Remaining header says what the whole account has left, not only this worker."""
+        pacer = RatePacer()
+        pacer.learn({"X-HubSpot-RateLimit-Max": "3", "X-HubSpot-RateLimit-Interval-Milliseconds": "200"})
+        started = time.monotonic()
+        pacer.wait()
+        pacer.learn({"X-HubSpot-RateLimit-Remaining": "0"})  # another worker spent the rest of the window
+        pacer.wait()
+        self.assertGreaterEqual(time.monotonic() - started, 0.2, "the second request waits for the window")
+        self.assertEqual(len(pacer.hits), 1, "the window passed: only the request just made counts")
+        pacer.learn({"X-HubSpot-RateLimit-Remaining": "2"})
+        self.assertEqual(len(pacer.hits), 1, "HubSpot agrees with this worker's log: nothing booked")
+
     def test_daily_budget_spent_postpones_instead_of_calling(self):
         self.customer("Budget", is_company=True)
         self.backend._hubspot_pacer().daily_remaining = 10
