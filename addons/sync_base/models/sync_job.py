@@ -350,15 +350,27 @@ class SyncJob(models.Model):
                     failed |= job
         if exchanges_of_done:
             self.env["sync.exchange"].sudo().create(exchanges_of_done)
-        now = fields.Datetime.now()
-        for result, jobs in finished.items():
-            # One UPDATE per distinct result rather than one per job: the queue's hot path.
-            jobs.write({
-                "state": "done", "done_at": now, "result": result,
-                "failure_type": False, "failure_reason": False, "next_attempt_at": False,
-            })
+        if finished:
+            self.browse()._mark_done(finished)
         if failed:
             failed._notify_failures()
+
+    @api.model
+    def _mark_done(self, finished):
+        """Mark ``{result text: jobs}`` done in one UPDATE: the queue's hot path, where results differ per job."""
+        rows = [(job_id, result or None) for result, jobs in finished.items() for job_id in jobs.ids]
+        self.flush_model()
+        now = fields.Datetime.now()
+        query = self.env.cr.mogrify(
+            """UPDATE sync_job SET state = 'done', done_at = %s, result = done.result::text, failure_type = NULL,
+                      failure_reason = NULL, next_attempt_at = NULL, write_uid = %s, write_date = %s
+                 FROM (VALUES %%s) AS done(id, result)
+                WHERE sync_job.id = done.id""",
+            (now, self.env.uid, now),
+        ).decode()
+        self.env.cr.execute_values(query, rows, page_size=len(rows))
+        self.invalidate_model(["state", "done_at", "result", "failure_type", "failure_reason", "next_attempt_at",
+                               "write_uid", "write_date"])
 
     def _settle(self, apply_outcome):
         """Run a batch handler's deferred work for one job in a savepoint of its own.
