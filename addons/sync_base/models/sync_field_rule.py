@@ -68,12 +68,20 @@ def normalise_value(field, value):
         # Commands cannot be compared: they stay as they are and count as a change.
         value = sorted(value) if all(isinstance(item, int) for item in value) else value
     elif field.type == "date" and value:
-        value = fields.Date.to_string(fields.Date.to_date(value))
+        value = _normalised_text(value, fields.Date.to_date, fields.Date.to_string)
     elif field.type == "datetime" and value:
-        value = fields.Datetime.to_string(fields.Datetime.to_datetime(value))
+        value = _normalised_text(value, fields.Datetime.to_datetime, fields.Datetime.to_string)
     elif isinstance(value, bytes):
         value = value.decode()
     return False if value in ("", None) else value
+
+
+def _normalised_text(value, parse, to_text):
+    """``value`` in Odoo's text form; a value that does not parse stays as it is, so it compares as different."""
+    try:
+        return to_text(parse(value))
+    except (TypeError, ValueError):
+        return value
 
 
 def write_value(field, value):
