@@ -71,8 +71,8 @@ class SyncBinding(models.Model):
     def _bind_many(self, backend, external_type, links):
         """``_bind`` for many records of one model at once: one search, one ``create`` for the new ones.
 
-        ``links`` is a list of ``(record, external_id, payload, extra values)``; returns the
-        bindings in the same order. A bulk export binds a whole batch this way instead of
+        ``links`` is a list of ``(record, external_id, payload, extra values)``, one per record;
+        returns the bindings in the same order. A bulk export binds a whole batch this way instead of
         two queries per record.
         """
         if not links:

@@ -66,6 +66,25 @@ class TestPartnerExport(HubSpotCase):
         self.assertIn("Partial 1", failed.failure_reason)
         self.assertIn("Could not get some CONTACT objects", failed.failure_reason, "HubSpot's own message")
 
+    def test_batch_that_cannot_be_bound_at_once_fails_only_the_culprit(self):
+        """The batch is bound in one go; when that fails, each partner is bound alone."""
+        first, second = (self.customer(f"Bound {index}", email=f"bound{index}@example.com") for index in range(2))
+        # HubSpot already has first's contact (by odoo_id), but Odoo links it to another partner.
+        contact = self.hub.create_object("contacts", {"email": "old@example.com", "odoo_id": str(first.id)})
+        holder = self.env["res.partner"].create({"name": "Holder"})
+        self.Binding.create({"backend_id": self.backend.id, "external_type": "contacts", "res_model": "res.partner",
+                             "res_id": holder.id, "external_id": contact["id"]})
+        quiet = ("odoo.addons.sync_base.models.sync_job", "odoo.addons.sync_hubspot.models.sync_backend_partner",
+                 "odoo.sql_db")
+        with mute_logger(*quiet):
+            self.run_queue()
+        job_of = {job.res_id: job for job in self.jobs("partner_export")}
+        self.assertEqual(job_of[second.id].state, "done", job_of[second.id].failure_reason)
+        self.assertTrue(self.hub_object("contacts", second))
+        self.assertEqual(job_of[first.id].state, "failed")
+        self.assertIn("sync_binding_external_uniq", job_of[first.id].failure_reason, "the database's own reason")
+        self.assertFalse(self.Binding._find(self.backend, "contacts", record=first))
+
     def test_contact_is_linked_to_its_company(self):
         company = self.customer("Linked Corp", is_company=True)
         person = self.customer("Lin Ked", email="lin@linked.example", parent_id=company.id)
