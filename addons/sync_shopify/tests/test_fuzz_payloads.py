@@ -225,12 +225,13 @@ class TestFuzzShopifyPayloads(ShopifyOrderCase):
 
     # ------------------------------------------------------------------
     def test_fuzzed_product_writes_only_what_shopify_owns(self):
+        self.template = self.make_template("Fuzz shirt", code="FZ-1", list_price=31.0, standard_price=12.0)
+        self.product_gid = next(iter(self.shop.store.products))
+        self.Binding._bind(self.backend, "product", self.template, self.product_gid)
         self._fuzz(mutations(PRODUCT_PATHS), self._check_product)
 
     def _check_product(self, changes):
-        template = self.make_template("Fuzz shirt", code="FZ-1", list_price=31.0, standard_price=12.0)
-        product_gid = next(iter(self.shop.store.products))
-        self.Binding._bind(self.backend, "product", template, product_gid)
+        template, product_gid = self.template, self.product_gid
         products = self.shop.store.products
         original = products[product_gid]
         products[product_gid] = product = copy.deepcopy(original)
