@@ -19,8 +19,7 @@ class SyncBinding(models.Model):
     _rec_name = "external_id"
 
     backend_id = fields.Many2one("sync.backend", required=True, ondelete="cascade", index=True)
-    # Precomputed: set in the INSERT, not by an UPDATE of every binding just created.
-    company_id = fields.Many2one(related="backend_id.company_id", store=True, index=True, precompute=True)
+    company_id = fields.Many2one(related="backend_id.company_id", store=True, index=True)
     code = fields.Selection(related="backend_id.code", string="Connector")
     external_type = fields.Char(required=True, help="Kind of external object, e.g. product, variant, contact.")
     external_id = fields.Char(required=True, index=True)
@@ -96,8 +95,8 @@ class SyncBinding(models.Model):
                 binding.write(values)
             else:
                 to_create.append(dict(
-                    values, backend_id=backend.id, company_id=backend.company_id.id, external_type=external_type,
-                    res_model=record._name, res_id=record.id,
+                    values, backend_id=backend.id, external_type=external_type, res_model=record._name,
+                    res_id=record.id,
                 ))
             bindings.append(binding)
         created = iter(self.create(to_create))
