@@ -67,23 +67,26 @@ class SyncBinding(models.Model):
         return self._bind_many(backend, external_type, [(record, external_id, payload, {})])
 
     @api.model
-    def _bind_many(self, backend, external_type, links):
+    def _bind_many(self, backend, external_type, links, existing=None):
         """``_bind`` for many records of one model at once: one search, one ``create`` for the new ones.
 
         ``links`` is a list of ``(record, external_id, payload, extra values)``, one per record;
         returns the bindings in the same order. A bulk export binds a whole batch this way instead of
-        two queries per record.
+        two queries per record. ``existing`` ({record id: binding}) is what the caller already read
+        of these records' bindings, to skip the search: should another transaction have bound one
+        of them since, the unique constraints refuse the second binding.
         """
         if not links:
             return self.browse()
-        records = links[0][0].browse([record.id for record, *_rest in links])
-        existing = {
-            binding.res_id: binding
-            for binding in self.search([
-                ("backend_id", "=", backend.id), ("external_type", "=", external_type),
-                ("res_model", "=", records._name), ("res_id", "in", records.ids),
-            ])
-        }
+        if existing is None:
+            records = links[0][0].browse([record.id for record, *_rest in links])
+            existing = {
+                binding.res_id: binding
+                for binding in self.search([
+                    ("backend_id", "=", backend.id), ("external_type", "=", external_type),
+                    ("res_model", "=", records._name), ("res_id", "in", records.ids),
+                ])
+            }
         now = fields.Datetime.now()
         to_create, bindings = [], []
         for record, external_id, payload, extra in links:
@@ -94,9 +97,10 @@ class SyncBinding(models.Model):
             if binding:
                 binding.write(values)
             else:
+                # The company given with the backend: its recompute then finds nothing to UPDATE.
                 to_create.append(dict(
-                    values, backend_id=backend.id, external_type=external_type, res_model=record._name,
-                    res_id=record.id,
+                    values, backend_id=backend.id, company_id=backend.company_id.id, external_type=external_type,
+                    res_model=record._name, res_id=record.id,
                 ))
             bindings.append(binding)
         created = iter(self.create(to_create))

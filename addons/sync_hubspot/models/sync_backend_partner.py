@@ -173,15 +173,17 @@ class SyncBackend(models.Model):
                 continue
             hs_ids[(otype, partner.id)] = str(result["id"])
             accepted.append((job, partner, result, job_hashes.get(job.id, props)))
-        outcomes.update(self._hubspot_apply_exports(otype, accepted))
+        known = {partner.id: binding for _job, partner, binding, _props in items if binding}
+        outcomes.update(self._hubspot_apply_exports(otype, accepted, known=known))
         return outcomes
 
-    def _hubspot_apply_exports(self, otype, accepted, linked=False):
+    def _hubspot_apply_exports(self, otype, accepted, linked=False, known=None):
         """Bind the partners HubSpot accepted, the whole batch at once: {job id: outcome}.
 
-        ``accepted`` holds ``(job, partner, result, properties)``. Should the bulk write fail
-        (a binding another worker made meanwhile...), each partner is bound by its own job
-        instead (``sync.job._settle``), so that only the culprit fails.
+        ``accepted`` holds ``(job, partner, result, properties)``; ``known``, the bindings the
+        batch read before the call (``sync.binding._bind_many``'s ``existing``). Should the bulk
+        write fail (a binding another worker made meanwhile...), each partner is bound by its own
+        job instead (``sync.job._settle``), so that only the culprit fails.
         """
         if not accepted:
             return {}
@@ -190,7 +192,7 @@ class SyncBackend(models.Model):
                 self.env["sync.binding"].sudo()._bind_many(self, otype, [
                     (partner, result["id"], properties, self._hubspot_binding_version(result))
                     for _job, partner, result, properties in accepted
-                ])
+                ], existing=known)
         except Exception:  # settled record by record below, each failure on its own job
             _logger.info("Binding %s exported %s in bulk failed; binding them one by one", len(accepted), otype,
                          exc_info=True)
