@@ -161,51 +161,48 @@ class SyncJob(models.Model):
             return existing
 
     @api.model
-    def _upsert_pending(self, values, link=None):
-        """``_create_or_merge`` of a job with a dedup key in one statement; returns the job's id.
+    def _upsert_pending_query(self, values, new_id="nextval('sync_job_id_seq')", source=None):
+        """``(SQL, parameters)`` of ``_create_or_merge`` for a job with a dedup key, in one statement.
 
         For request handlers that only queue (webhooks): no search, no savepoint, no ORM
         create. The pending job with the same key is merged as ``_merge`` does (newest
         payload, most urgent priority); the dedup index settles two requests racing.
-        ``link = (table, id, column)`` also stores the job's id on that row, in the same
-        statement. ``values`` are ``sync.backend._enqueue``'s; without a priority, the
-        backend's for the category.
+        ``values`` are ``sync.backend._enqueue``'s; without a priority, the backend's for
+        the category. Run alone, or as a CTE of a larger statement: then ``source`` names a
+        row source of it (no row, no job) and ``new_id`` the SQL of the new job's id, which
+        that source may carry so that a row it inserted points to the job in the same
+        statement. Parameters are named ``job_*``; the caller flushes and invalidates
+        ``sync.job`` around the raw SQL.
         """
         category = values["category"]
         if category not in dict(JOB_CATEGORIES):
             raise ValueError(f"unknown job category {category!r}")
-        params = dict(values, uid=self.env.uid, priority=values.get("priority"), payload=values.get("payload") or None,
-                      external_id=values.get("external_id") or None, res_model=values.get("res_model") or None,
-                      res_id=values.get("res_id") or None, next_attempt_at=values.get("next_attempt_at") or None,
-                      heavy=bool(values.get("heavy")))
-        upsert = f"""
-            INSERT INTO sync_job (backend_id, company_id, operation, direction, category, priority, heavy,
+        params = {
+            f"job_{key}": value for key, value in dict(
+                values, uid=self.env.uid, priority=values.get("priority"), payload=values.get("payload") or None,
+                external_id=values.get("external_id") or None, res_model=values.get("res_model") or None,
+                res_id=values.get("res_id") or None, next_attempt_at=values.get("next_attempt_at") or None,
+                heavy=bool(values.get("heavy")),
+            ).items()
+        }
+        query = f"""
+            INSERT INTO sync_job (id, backend_id, company_id, operation, direction, category, priority, heavy,
                                   external_id, payload, dedup_key, next_attempt_at, res_model, res_id,
                                   state, attempts, create_uid, write_uid, create_date, write_date)
-            SELECT b.id, b.company_id, %(operation)s, %(direction)s, %(category)s,
-                   COALESCE(%(priority)s, b.priority_{category}), %(heavy)s,
-                   %(external_id)s, %(payload)s, %(dedup_key)s, %(next_attempt_at)s, %(res_model)s, %(res_id)s,
-                   'pending', 0, %(uid)s, %(uid)s, now() at time zone 'UTC', now() at time zone 'UTC'
-              FROM sync_backend b WHERE b.id = %(backend_id)s
+            SELECT {new_id}, b.id, b.company_id, %(job_operation)s, %(job_direction)s, %(job_category)s,
+                   COALESCE(%(job_priority)s, b.priority_{category}), %(job_heavy)s,
+                   %(job_external_id)s, %(job_payload)s, %(job_dedup_key)s, %(job_next_attempt_at)s,
+                   %(job_res_model)s, %(job_res_id)s,
+                   'pending', 0, %(job_uid)s, %(job_uid)s, now() at time zone 'UTC', now() at time zone 'UTC'
+              FROM sync_backend b{f", {source}" if source else ""}
+             WHERE b.id = %(job_backend_id)s
             ON CONFLICT (backend_id, dedup_key) WHERE state = 'pending' AND dedup_key IS NOT NULL
             DO UPDATE SET priority = LEAST(sync_job.priority, EXCLUDED.priority),
                           payload = COALESCE(EXCLUDED.payload, sync_job.payload),
                           write_uid = EXCLUDED.write_uid, write_date = EXCLUDED.write_date
             RETURNING id
         """
-        if link:
-            table, row_id, column = link
-            query = f"""WITH job AS ({upsert})
-                        UPDATE "{table}" SET "{column}" = job.id FROM job WHERE "{table}".id = %(link_id)s
-                        RETURNING job.id"""
-            params["link_id"] = row_id
-        else:
-            query = upsert
-        self.flush_model()
-        self.env.cr.execute(query, params)
-        job_id = self.env.cr.fetchone()[0]
-        self.invalidate_model(["priority", "payload", "write_uid", "write_date"])
-        return job_id
+        return query, params
 
     def _merge(self, values):
         # The newest payload wins; the job keeps its place in the queue (and the

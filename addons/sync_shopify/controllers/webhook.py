@@ -46,9 +46,7 @@ class ShopifyWebhookController(http.Controller):
         body = read_body(httprequest)
         if body is None:
             return Response("Body too large", status=413)
-        # One plain query: the ORM would read every column of the backend to get these two.
-        request.env.cr.execute("SELECT code, webhook_secret FROM sync_backend WHERE id = %s", [backend_id])
-        code, secret = request.env.cr.fetchone() or (None, None)
+        code, secret = request.env["sync.backend"].sudo()._shopify_webhook_identity(backend_id)
         if code != "shopify":
             return Response("Unknown backend", status=404)
         if not valid_hmac(secret, body, httprequest.headers.get("X-Shopify-Hmac-Sha256")):

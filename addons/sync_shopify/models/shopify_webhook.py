@@ -39,51 +39,64 @@ class SyncShopifyWebhook(models.Model):
     def _receive(self, backend, headers, payload):
         """Store one authenticated delivery and queue its work; return the event, or None for a duplicate.
 
-        The request's hot path: one INSERT for the event (its state decided in the same
-        statement, out-of-order updates included), one upsert for its job.
+        The request's hot path is one statement: the event's INSERT (a duplicate event id
+        inserts nothing; an order update older than the version already imported is
+        stored as ignored) and, in a CTE, its order job's upsert on the pending-job dedup
+        index. The event takes the id of the pending job of that order if there is one,
+        else the id the new job will have; the foreign key is checked at the statement's
+        end, once both rows exist.
         """
         topic = headers.get("X-Shopify-Topic") or ""
         event_id = headers.get("X-Shopify-Event-Id") or headers.get("X-Shopify-Webhook-Id")
         resource_gid = payload.get("admin_graphql_api_id") or None
-        version = shopify_datetime(payload.get("updated_at")) or None
-        handled = topic == "app/uninstalled" or (topic in ORDER_TOPICS and bool(resource_gid))
+        order_job = topic in ORDER_TOPICS and bool(resource_gid)
+        job_values = backend._shopify_order_job_values(resource_gid or "")
+        Job = self.env["sync.job"].sudo()
+        job_query, params = Job._upsert_pending_query(
+            job_values, new_id="ev.job_id", source="(SELECT job_id FROM ev WHERE job_id IS NOT NULL) AS ev"
+        )
+        params.update({
+            "backend": backend.id, "event": event_id or headers.get("X-Shopify-Hmac-Sha256"),
+            "webhook": headers.get("X-Shopify-Webhook-Id"), "topic": topic,
+            "triggered": shopify_datetime(headers.get("X-Shopify-Triggered-At")) or None, "gid": resource_gid,
+            "version": shopify_datetime(payload.get("updated_at")) or None, "payload": json.dumps(payload),
+            "uid": self.env.uid, "handled": order_job or topic == "app/uninstalled", "order_job": order_job,
+            "unhandled": _("Topic not handled by the connector."),
+            "stale": _("Older than the version already imported."),
+        })
         self.flush_model()
         # ON CONFLICT: two copies of one event arriving at once must not both pass a search.
-        # An order update older than the version already imported is kept, but ignored.
         self.env.cr.execute(
-            """INSERT INTO sync_shopify_webhook (backend_id, event_id, webhook_id, topic, triggered_at, resource_gid,
-                                                resource_updated_at, payload, state, note, create_uid, write_uid,
-                                                create_date, write_date)
-               SELECT %(backend)s, %(event)s, %(webhook)s, %(topic)s, %(triggered)s, %(gid)s, %(version)s, %(payload)s,
-                      CASE WHEN verdict.note IS NULL THEN 'queued' ELSE 'ignored' END, verdict.note,
-                      %(uid)s, %(uid)s, now() at time zone 'UTC', now() at time zone 'UTC'
-                 FROM (SELECT CASE WHEN NOT %(handled)s THEN %(unhandled)s
-                                   WHEN %(order)s AND EXISTS (
-                                        SELECT 1 FROM sync_binding
-                                         WHERE backend_id = %(backend)s AND external_type = 'order'
-                                           AND external_id = %(gid)s AND external_updated_at > %(version)s)
-                                   THEN %(stale)s END AS note) AS verdict
-               ON CONFLICT (backend_id, event_id) DO NOTHING RETURNING id, state""",
-            {
-                "backend": backend.id, "event": event_id or headers.get("X-Shopify-Hmac-Sha256"),
-                "webhook": headers.get("X-Shopify-Webhook-Id"), "topic": topic,
-                "triggered": shopify_datetime(headers.get("X-Shopify-Triggered-At")) or None, "gid": resource_gid,
-                "version": version, "payload": json.dumps(payload), "uid": self.env.uid, "handled": handled,
-                "order": topic in ORDER_TOPICS, "unhandled": _("Topic not handled by the connector."),
-                "stale": _("Older than the version already imported."),
-            },
+            f"""WITH verdict AS (
+                    SELECT CASE WHEN NOT %(handled)s THEN %(unhandled)s
+                                WHEN %(order_job)s AND EXISTS (
+                                     SELECT 1 FROM sync_binding
+                                      WHERE backend_id = %(backend)s AND external_type = 'order'
+                                        AND external_id = %(gid)s AND external_updated_at > %(version)s)
+                                THEN %(stale)s END AS note
+                ), ev AS (
+                    INSERT INTO sync_shopify_webhook (backend_id, event_id, webhook_id, topic, triggered_at,
+                                                      resource_gid, resource_updated_at, payload, state, note, job_id,
+                                                      create_uid, write_uid, create_date, write_date)
+                    SELECT %(backend)s, %(event)s, %(webhook)s, %(topic)s, %(triggered)s, %(gid)s, %(version)s,
+                           %(payload)s, CASE WHEN note IS NULL THEN 'queued' ELSE 'ignored' END, note,
+                           CASE WHEN note IS NULL AND %(order_job)s THEN COALESCE(
+                                (SELECT id FROM sync_job WHERE backend_id = %(backend)s AND state = 'pending'
+                                    AND dedup_key = %(job_dedup_key)s),
+                                nextval('sync_job_id_seq')) END,
+                           %(uid)s, %(uid)s, now() at time zone 'UTC', now() at time zone 'UTC'
+                      FROM verdict
+                    ON CONFLICT (backend_id, event_id) DO NOTHING RETURNING id, state, job_id
+                ), job AS ({job_query})
+                SELECT ev.id, ev.state, (SELECT id FROM job) FROM ev""",
+            params,
         )
         row = self.env.cr.fetchone()
         if not row:
             return None
+        Job.invalidate_model(["priority", "payload", "write_uid", "write_date"])
         event = self.browse(row[0])
-        if row[1] != "queued":
-            return event
-        if topic == "app/uninstalled":
+        if row[1] == "queued" and topic == "app/uninstalled":
             event.job_id = backend._enqueue("app_uninstalled", category="other", priority=0,
                                             dedup_key="shopify_app_uninstalled")
-        else:
-            self.env["sync.job"].sudo()._upsert_pending(
-                backend._shopify_order_job_values(resource_gid), link=(self._table, event.id, "job_id")
-            )
         return event

@@ -9,7 +9,7 @@ import psycopg2
 import xmltodict
 from odoo import Command, _, api, fields, models
 from odoo.addons.sync_base.exceptions import SyncError, SyncMappingError, SyncValidationError
-from odoo.tools import float_compare, float_round
+from odoo.tools import float_compare, float_round, ormcache
 
 from . import shopify_documents as docs
 from .sync_backend_catalogue import shopify_datetime
@@ -597,6 +597,32 @@ class SyncBackend(models.Model):
     # ------------------------------------------------------------------
     def _shopify_valid_hmac(self, body, signature):
         return valid_hmac(self.sudo().webhook_secret, body, signature)
+
+    @api.model
+    @ormcache("backend_id")
+    def _shopify_webhook_identity(self, backend_id):
+        """``(code, webhook secret)`` of a backend, kept by each worker: every delivery needs them.
+
+        Cleared by any change of a backend's code or secret (see ``write``), in every
+        worker through the registry's cache signalling.
+        """
+        self.flush_model(["code", "webhook_secret"])
+        self.env.cr.execute("SELECT code, webhook_secret FROM sync_backend WHERE id = %s", [backend_id])
+        return tuple(self.env.cr.fetchone() or (None, None))
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        self.env.registry.clear_cache()  # a webhook may have been refused for this id before
+        return super().create(vals_list)
+
+    def write(self, vals):
+        if {"code", "webhook_secret"} & set(vals):
+            self.env.registry.clear_cache()
+        return super().write(vals)
+
+    def unlink(self):
+        self.env.registry.clear_cache()
+        return super().unlink()
 
     def action_shopify_subscribe_webhooks(self):
         self.ensure_one()

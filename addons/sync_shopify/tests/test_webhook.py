@@ -49,6 +49,37 @@ class TestWebhook(ShopifyOrderCase, HttpCase):
         self.assertEqual(event.job_id.operation, "order_import")
         self.assertFalse(self.sale_of(order), "nothing is processed inside the request")
 
+    def test_two_events_of_one_order_share_its_pending_job(self):
+        order = self.new_orders()[0]
+        payload = {"admin_graphql_api_id": order["id"], "updated_at": order["updatedAt"]}
+        self.assertEqual(self.post(payload, topic="orders/create", event_id="evt-a").status_code, 200)
+        self.assertEqual(self.post(payload, topic="orders/paid", event_id="evt-b").status_code, 200)
+        self.assertEqual(self.post(payload, topic="orders/paid", event_id="evt-b").status_code, 200)
+        events = self.events()
+        self.assertEqual(len(events), 2, "a repeated event id is stored once")
+        self.assertEqual(len(events.job_id), 1, "both events point to the order's one pending job")
+        self.assertEqual(events.job_id, self.jobs("order_import"))
+        self.assertEqual((events.job_id.state, events.job_id.external_id), ("pending", order["id"]))
+        self.assertEqual(events.job_id.priority, self.backend.priority_order)
+        self.assertEqual(events.job_id.company_id, self.backend.company_id)
+
+    def test_unhandled_topic_is_kept_but_ignored(self):
+        self.assertEqual(self.post({"admin_graphql_api_id": "gid://shopify/Product/1"}, topic="products/update",
+                                   event_id="evt-p").status_code, 200)
+        event = self.events()
+        self.assertEqual((event.state, event.note), ("ignored", "Topic not handled by the connector."))
+        self.assertFalse(event.job_id)
+
+    @mute_logger("odoo.addons.sync_shopify.controllers.webhook")
+    def test_a_changed_secret_is_used_at_once(self):
+        order = self.new_orders()[0]
+        payload = {"admin_graphql_api_id": order["id"]}
+        self.assertEqual(self.post(payload, event_id="evt-1").status_code, 200)
+        self.backend.webhook_secret = "rotated-secret"
+        self.assertEqual(self.post(payload, event_id="evt-2").status_code, 401, "the old secret no longer signs")
+        self.assertEqual(self.post(payload, event_id="evt-3", secret="rotated-secret").status_code, 200)
+        self.assertEqual(self.events().mapped("event_id"), ["evt-3", "evt-1"])
+
     @mute_logger("odoo.addons.sync_shopify.controllers.webhook")
     def test_bad_or_missing_signature_is_refused_and_nothing_stored(self):
         order = self.new_orders()[0]
