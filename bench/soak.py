@@ -278,8 +278,16 @@ def count(env, traffic, backends, shop_location):
     available = backend._shopify_available(rows)
     levels = traffic.shop.store.levels
     figures["stock_changes_in"] = traffic.stock_changes
-    figures["stock_levels_wrong"] = sum(
-        1 for row in rows if levels[(row.item_gid, shop_location)]["_quantities"]["available"] != available[row.id])
+    wrong = [row for row in rows
+             if levels[(row.item_gid, shop_location)]["_quantities"]["available"] != available[row.id]]
+    figures["stock_levels_wrong"] = len(wrong)
+    figures["stock_wrong_examples"] = []
+    for row in wrong[:5]:
+        cr.execute("SELECT dirty, last_error FROM sync_shopify_stock WHERE id = %s", [row.id])
+        dirty, error = cr.fetchone()
+        figures["stock_wrong_examples"].append(
+            f"{row.item_gid}: Shopify {levels[(row.item_gid, shop_location)]['_quantities']['available']}, Odoo "
+            f"{available[row.id]}, last sent {row.last_quantity}, still to push: {dirty}, error: {error or '-'}")
     # Jobs and deliveries.
     cr.execute("SELECT state, count(*) FROM sync_job GROUP BY 1")
     figures["jobs"] = dict(cr.fetchall())
@@ -312,6 +320,8 @@ def report(figures):
         f"{figures['crm_duplicated']} bound twice")
     say(f"stock: {figures['stock_changes_in']} changes in Odoo, {figures['stock_levels_wrong']} Shopify levels "
         "differ from Odoo's")
+    for example in figures["stock_wrong_examples"]:
+        say(f"  wrong level {example}")
     say(f"jobs: {jobs.get('done', 0)} done, {jobs.get('failed', 0)} failed, "
         f"{jobs.get('pending', 0) + jobs.get('running', 0)} not finished; {figures['exchanges_faulted']} faulted "
         "calls in the exchange log")
