@@ -31,7 +31,15 @@ if str(ROOT) not in sys.path:
 CHILD = Path(__file__).resolve().parent / "odoo_child.py"
 # One name per run: two developers running the suite at once must not drop each other's database.
 DB_NAME = os.environ.get("SYNC_RELIABILITY_DB", f"rel_sync_reliability_{os.getpid()}")
-MODULES = ["sync_base", "sync_hubspot", "sync_shopify"]
+MODULES = ["sync_base", "sync_hubspot"]
+# Tests marked ``shopify`` get a database of their own with sync_shopify: the others keep
+# proving what a HubSpot-only installation exposes (test_security's open routes).
+SHOPIFY_DB_NAME = os.environ.get("SYNC_RELIABILITY_SHOPIFY_DB", f"{DB_NAME}_shopify")
+SHOPIFY_MODULES = ["sync_base", "sync_shopify"]
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "shopify: runs on the session's database with sync_shopify installed")
 
 
 def pg_params():
@@ -232,38 +240,52 @@ def results(stdout):
     return [json.loads(line[len("RESULT "):]) for line in (stdout or "").splitlines() if line.startswith("RESULT ")]
 
 
-@pytest.fixture(scope="session")
-def database(tmp_path_factory):
-    """One fresh database with the connectors installed, without demo data; dropped at the end."""
+def session_database(tmp_path_factory, name, modules):
+    """A fresh database with ``modules`` installed, without demo data, and its helper; dropped at the end."""
     workdir = tmp_path_factory.mktemp("reliability")
     path = addons_path()
     reuse = os.environ.get("SYNC_RELIABILITY_REUSE_DB")  # developers only: skip the install
     if not reuse:
-        subprocess.run(["dropdb", "--if-exists", "--force", *pg_flags(), DB_NAME], check=True)
-        subprocess.run(["createdb", *pg_flags(), DB_NAME], check=True)
+        subprocess.run(["dropdb", "--if-exists", "--force", *pg_flags(), name], check=True)
+        subprocess.run(["createdb", *pg_flags(), name], check=True)
     try:
         result = subprocess.CompletedProcess([], 0, "") if reuse else None
         result = result or subprocess.run(
-            [sys.executable, "-m", "odoo", "-d", DB_NAME, *db_args(), f"--addons-path={path}",
-             "-i", ",".join(MODULES), "--stop-after-init", "--without-demo=all", "--log-level=warn",
+            [sys.executable, "-m", "odoo", "-d", name, *db_args(), f"--addons-path={path}",
+             "-i", ",".join(modules), "--stop-after-init", "--without-demo=all", "--log-level=warn",
              "--workers=0", "--max-cron-threads=0", "--http-port", str(free_port())],
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=child_env(), check=False,
         )
         if result.returncode:
             raise AssertionError(f"installation failed:\n{result.stdout[-4000:]}")
-        database = OdooDatabase(DB_NAME, path, workdir)
+        database = OdooDatabase(name, path, workdir)
         try:
             yield database
         finally:
             database.close()
     finally:
         if not (os.environ.get("SYNC_RELIABILITY_KEEP_DB") or reuse):
-            subprocess.run(["dropdb", "--if-exists", "--force", *pg_flags(), DB_NAME], check=False)
+            subprocess.run(["dropdb", "--if-exists", "--force", *pg_flags(), name], check=False)
+
+
+@pytest.fixture(scope="session")
+def database(tmp_path_factory):
+    """The session's database with sync_base and sync_hubspot."""
+    yield from session_database(tmp_path_factory, DB_NAME, MODULES)
+
+
+@pytest.fixture(scope="session")
+def shopify_database(tmp_path_factory):
+    """The session's database with sync_base and sync_shopify (tests marked ``shopify``)."""
+    yield from session_database(tmp_path_factory, SHOPIFY_DB_NAME, SHOPIFY_MODULES)
 
 
 @pytest.fixture
-def odoo(database):
-    """The session database; every Odoo process the test starts is killed when it ends."""
+def odoo(request):
+    """The session database (the Shopify one for tests marked ``shopify``); every Odoo process the
+    test starts is killed when it ends."""
+    shopify = request.node.get_closest_marker("shopify")
+    database = request.getfixturevalue("shopify_database" if shopify else "database")
     try:
         yield database
     finally:

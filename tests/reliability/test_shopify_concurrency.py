@@ -12,6 +12,8 @@ from .conftest import wait_until
 from .shopify_common import assert_each_order_once, order_backend, queue_orders
 from .snippets import drain
 
+pytestmark = pytest.mark.shopify
+
 DEADLOCK = (
     "sync_shopify _shopify_customer takes pg_advisory_xact_lock per new customer; the lock lives until the "
     "whole batch commits, so two workers whose batches meet the same two new customers in opposite order "

@@ -9,6 +9,8 @@ nothing was applied twice, and no job is left ``running``.
 
 import signal
 
+import pytest
+
 from .conftest import wait_until
 from .shopify_common import (
     assert_each_order_once,
@@ -19,6 +21,8 @@ from .shopify_common import (
 )
 from .snippets import drain, recover
 from .test_crash import kill_mid_batch
+
+pytestmark = pytest.mark.shopify
 
 
 def test_order_import_survives_kill_9_mid_batch(odoo, shop_factory):

@@ -9,6 +9,8 @@ One worker: two workers importing orders of the same new customers at once deadl
 
 import threading
 
+import pytest
+
 from .shopify_common import (
     FAST_CLIENT,
     assert_each_order_once,
@@ -18,6 +20,8 @@ from .shopify_common import (
     wrong_levels,
 )
 from .snippets import drain
+
+pytestmark = pytest.mark.shopify
 
 ORDERS = 500
 VARIANTS = 2000

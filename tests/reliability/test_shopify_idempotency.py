@@ -10,8 +10,12 @@
 import collections
 import json
 
+import pytest
+
 from .shopify_common import order_backend, stock_push_setup, wrong_levels
 from .snippets import drain
+
+pytestmark = pytest.mark.shopify
 
 
 def test_lost_answers_of_stock_writes_are_not_applied_twice(odoo, shop_factory):

@@ -4,8 +4,12 @@ A sale order confirmed in Odoo reserves units; the published quantity drops, so 
 realtime stock push must send it.
 """
 
+import pytest
+
 from .shopify_common import order_backend, stock_push_setup, wrong_levels
 from .snippets import drain
+
+pytestmark = pytest.mark.shopify
 
 SELL = """
 backend = env["sync.backend"].browse({backend_id})

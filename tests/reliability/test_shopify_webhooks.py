@@ -8,9 +8,13 @@ import reads the order as Shopify has it now, so the latest state wins.
 
 import collections
 
+import pytest
+
 from .conftest import http_port
 from .shopify_common import assert_each_order_once, order_backend
 from .snippets import drain
+
+pytestmark = pytest.mark.shopify
 
 TOPICS = ("orders/create", "orders/updated", "orders/cancelled")
 
