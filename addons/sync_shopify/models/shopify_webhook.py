@@ -82,7 +82,7 @@ class SyncShopifyWebhook(models.Model):
                            %(payload)s, CASE WHEN note IS NULL THEN 'queued' ELSE 'ignored' END, note,
                            CASE WHEN note IS NULL AND %(order_job)s THEN COALESCE(
                                 (SELECT id FROM sync_job WHERE backend_id = %(backend)s AND state = 'pending'
-                                    AND dedup_key = %(job_dedup_key)s),
+                                    AND dedup_key IS NOT NULL AND dedup_key = %(job_dedup_key)s),
                                 nextval('sync_job_id_seq')) END,
                            %(uid)s, %(uid)s, now() at time zone 'UTC', now() at time zone 'UTC'
                       FROM verdict
