@@ -1,8 +1,8 @@
 """20% 5xx answers plus a 429 storm during a bulk HubSpot export.
 
-Scale: 300 customers in batches of 5 (60 batch calls and their retries) instead of the
-500 orders / 2,000 variants of Shopify, which sync_shopify does not import yet; the
-volume stays within the suite's time on two cores.
+Scale: 300 customers in batches of 5 (60 batch calls and their retries), within the
+suite's time on two cores. The Shopify side (500 orders and a 2,000-variant stock push
+under the same faults) is test_shopify_faults.py.
 """
 
 from .conftest import wait_until
