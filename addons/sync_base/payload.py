@@ -36,6 +36,9 @@ class Problems(list):
             return
         if not isinstance(value, str):
             self.append(self.env._("%(where)s is %(value)s, not a text", where=where, value=quote(value)))
+        elif "\x00" in value:
+            # PostgreSQL cannot store it: refuse here rather than fail halfway through the writes.
+            self.append(self.env._("%(where)s contains a NUL character", where=where))
         elif required and not value.strip():
             self.append(self.env._("%(where)s is blank", where=where))
 

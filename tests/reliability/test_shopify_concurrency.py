@@ -14,17 +14,6 @@ from .snippets import drain
 
 pytestmark = pytest.mark.shopify
 
-DEADLOCK = (
-    "sync_shopify _shopify_customer takes pg_advisory_xact_lock per new customer; the lock lives until the "
-    "whole batch commits, so two workers whose batches meet the same two new customers in opposite order "
-    "deadlock, and PostgreSQL's DeadlockDetected is classified as a bug (not retried) by sync_base _classify"
-)
-NOTIFY_RACE = (
-    "sync_base sync.job._notify_failures: two workers failing jobs of one backend at once both find no "
-    "activity and both schedule one; the second insert of the same follower raises UniqueViolation outside "
-    "any savepoint, the worker's whole batch is lost and stays 'running' until the recovery cron"
-)
-
 
 def orders_for(shop, customers, sku=None):
     """One single-line order per customer in ``customers`` (sandbox customers), in that order;
@@ -51,7 +40,6 @@ def start_two_workers(odoo, backend_id, first_batch):
     return first, odoo.spawn(drain(backend_id, limit=30))
 
 
-@pytest.mark.xfail(strict=True, reason=DEADLOCK)
 def test_two_workers_meeting_the_same_new_customers_both_finish(odoo, shop_factory):
     """Batches of two: A imports orders of customers X then Y, B of Y then X (new customers)."""
     shop = shop_factory(products=5, customers=2, seed=21)
@@ -70,7 +58,6 @@ def test_two_workers_meeting_the_same_new_customers_both_finish(odoo, shop_facto
     assert_each_order_once(odoo, backend_id, orders)
 
 
-@pytest.mark.xfail(strict=True, reason=NOTIFY_RACE)
 def test_two_workers_failing_jobs_at_once_neither_crashes(odoo, shop_factory):
     """Orders whose SKU has no product fail for good (a mapping error) in two workers at the same
     moment: both jobs end failed with the reason, both workers finish, the responsible gets one activity."""

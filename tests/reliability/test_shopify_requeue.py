@@ -17,11 +17,6 @@ from .snippets import drain, recover
 
 pytestmark = pytest.mark.shopify
 
-DEDUP_REQUEUE = (
-    "sync_base puts a job back to 'pending' (_cron_recover_stuck, _handle_failure's retry) without looking for "
-    "the pending job with the same dedup key queued meanwhile: the write violates sync_job_pending_dedup_uniq at "
-    "the next flush, which fails the recovery cron every run (the job stays 'running' for good) or the whole batch"
-)
 
 QUEUE_PUSH = """
 backend = env["sync.backend"].browse({backend_id})
@@ -41,7 +36,6 @@ def running_push(odoo, shop, backend_id, *, kill):
     return worker, newer
 
 
-@pytest.mark.xfail(strict=True, reason=DEDUP_REQUEUE)
 def test_recovery_folds_a_killed_push_into_the_pending_one(odoo, shop_factory):
     shop = shop_factory(products=60)
     backend_id = odoo.run(order_backend(shop, products=False, name="Reliability requeue"))[0]["backend"]
@@ -59,7 +53,6 @@ def test_recovery_folds_a_killed_push_into_the_pending_one(odoo, shop_factory):
     assert not wrong_levels(shop, location, expected)
 
 
-@pytest.mark.xfail(strict=True, reason=DEDUP_REQUEUE)
 def test_a_failed_push_retried_while_a_newer_one_is_pending(odoo, shop_factory):
     shop = shop_factory(products=60)
     backend_id = odoo.run(order_backend(shop, products=False, name="Reliability retry"))[0]["backend"]

@@ -13,6 +13,7 @@ import psycopg2
 from odoo import _, api, fields, models, modules
 from odoo.exceptions import AccessError, UserError
 from odoo.exceptions import ValidationError as OdooValidationError
+from odoo.tools import mute_logger
 
 from ..exceptions import SyncError
 from .sync_backend import EXCHANGE_BUFFERS, JOB_CATEGORIES
@@ -27,6 +28,7 @@ FAILURE_TYPES = [
     ("validation", "Invalid data"),
     ("mapping", "Missing mapping"),
     ("conflict", "Ownership conflict"),
+    ("concurrency", "Concurrent update"),
     ("bug", "Unexpected error"),
 ]
 # What staff should do next, per failure type; the job's own reason says what and where.
@@ -38,8 +40,11 @@ NEXT_STEPS = {
     "validation": "Correct the data named in the reason (in Odoo or in the remote system), then Retry.",
     "mapping": "Link or create the missing counterpart named in the reason, then Retry.",
     "conflict": "Resolve the conflict in Sync > Conflicts, then Retry.",
+    "concurrency": "Other workers kept changing the same records at the same moment. Retry.",
     "bug": "This is a defect: send the reason and payload to your integrator. Retry once it is fixed.",
 }
+# Database errors that only mean "run me again": deadlocks, serialization failures, lock timeouts.
+CONCURRENCY_ERRORS = (psycopg2.extensions.TransactionRollbackError, psycopg2.errors.LockNotAvailable)
 # A job claimed by a worker whose transaction is gone for longer than this is stuck.
 STUCK_GRACE = timedelta(minutes=2)
 
@@ -149,7 +154,8 @@ class SyncJob(models.Model):
             existing._merge(values)
             return existing
         try:
-            with self.env.cr.savepoint():
+            # A collision is expected and settled below: keep it out of the server log.
+            with mute_logger("odoo.sql_db"), self.env.cr.savepoint():
                 return self.create(values)
         except psycopg2.errors.UniqueViolation:
             # Another transaction queued the same work between our search and insert.
@@ -429,8 +435,7 @@ class SyncJob(models.Model):
         }
         if retryable and self.attempts < self.backend_id.max_attempts:
             delay = self.backend_id._retry_delay(self.attempts, retry_after)
-            values.update(state="pending", next_attempt_at=fields.Datetime.now() + timedelta(seconds=delay))
-            self.sudo().write(values)
+            self._requeue(dict(values, next_attempt_at=fields.Datetime.now() + timedelta(seconds=delay)))
             return False
         if retryable:
             values["failure_reason"] = _(
@@ -441,11 +446,38 @@ class SyncJob(models.Model):
         _logger.info("Sync job %s (%s) failed: %s", self.id, self.operation, failure_type)
         return True
 
+    def _requeue(self, values):
+        """Put jobs back in the queue with ``values``.
+
+        A job whose change was queued again meanwhile (a pending job with the same dedup
+        key: the database allows one) is merged into that newer job instead, which holds
+        the latest payload: it is cancelled with a pointer to it, so nothing runs twice.
+        """
+        for job in self.sudo():
+            twin = job._pending_twin()
+            if not twin:
+                try:
+                    with self.env.cr.savepoint():
+                        job.write(dict(values, state="pending"))
+                    continue
+                except psycopg2.errors.UniqueViolation:
+                    # Queued again by another transaction between our search and write.
+                    twin = job._pending_twin()
+            job.write(dict(values, state="cancelled", next_attempt_at=False,
+                           result=_("Merged into job %s, queued later for the same change.", twin.id)))
+
+    def _pending_twin(self):
+        self.ensure_one()
+        if not self.dedup_key:
+            return self.browse()
+        return self.search([("backend_id", "=", self.backend_id.id), ("dedup_key", "=", self.dedup_key),
+                            ("state", "=", "pending"), ("id", "!=", self.id)], limit=1)
+
     def _notify_failures(self):
         """One activity per backend and failure type for the backend's responsible."""
         activity_type = self.env.ref("sync_base.mail_activity_type_sync_failure", raise_if_not_found=False)
         for (backend, failure_type), jobs in self.grouped(lambda j: (j.backend_id, j.failure_type)).items():
-            if not backend.user_id:
+            if not backend.user_id or not self._claim_notification(backend, failure_type):
                 continue
             label = dict(FAILURE_TYPES)[failure_type]
             summary = _("Sync failures: %s", label)
@@ -470,6 +502,19 @@ class SyncJob(models.Model):
             backend.sudo().activity_schedule(
                 activity_type_id=activity_type.id, summary=summary, note=note, user_id=backend.user_id.id
             )
+
+    def _claim_notification(self, backend, failure_type):
+        """Whether this transaction may write the activity of ``backend`` and ``failure_type``.
+
+        Two workers failing jobs of one backend at the same moment would both find no
+        activity and both create one (and the backend's follower twice: a unique key
+        violation that would lose the worker's whole batch). The first takes the lock
+        until it commits; the other skips: the responsible is told once either way.
+        """
+        self.env.cr.execute(
+            "SELECT pg_try_advisory_xact_lock(hashtext(%s))", [f"sync_notify:{backend.id}:{failure_type}"]
+        )
+        return self.env.cr.fetchone()[0]
 
     # ------------------------------------------------------------------
     # Crons (never raise)
@@ -508,7 +553,9 @@ class SyncJob(models.Model):
                 if job.attempts >= job.backend_id.max_attempts:
                     job._handle_failure(_stopped_worker_error(), self.env["sync.exchange"])
                 else:
-                    job.write({"state": "pending", "next_attempt_at": False})
+                    job._requeue({"next_attempt_at": False})
+            # Inside the try: a write that fails at flush must not escape the cron.
+            self.env.flush_all()
             if stuck:
                 _logger.warning("Put back %s sync job(s) left running by a stopped worker", len(stuck))
         except Exception:
@@ -526,12 +573,7 @@ class SyncJob(models.Model):
         retryable = self.filtered(lambda job: job.state in ("failed", "cancelled"))
         if not retryable:
             raise UserError(_("Only failed or cancelled jobs can be retried."))
-        retryable.sudo().write({
-            "state": "pending",
-            "attempts": 0,
-            "next_attempt_at": False,
-            "failed_at": False,
-        })
+        retryable._requeue({"attempts": 0, "next_attempt_at": False, "failed_at": False})
         self.env.ref("sync_base.ir_cron_sync_job_process")._trigger()
         return {
             "type": "ir.actions.client",
@@ -569,6 +611,13 @@ def _classify(error):
     """``(failure_type, retryable, reason, retry_after)`` for any exception."""
     if isinstance(error, SyncError):
         return error.failure_type, error.retryable, error.message, error.retry_after
+    if isinstance(error, CONCURRENCY_ERRORS):
+        # Two workers met on the same rows (deadlock, serialization failure): the job
+        # was rolled back whole, and running it again is what PostgreSQL asks for.
+        return "concurrency", True, _(
+            "Another worker changed the same records at the same moment (%(error)s); the job runs again.",
+            error=type(error).__name__,
+        ), None
     if isinstance(error, (OdooValidationError, UserError)):
         return "validation", False, str(error.args[0] if error.args else error), None
     if isinstance(error, AccessError):

@@ -7,6 +7,7 @@ from odoo.addons.sync_base.exceptions import SyncError, SyncValidationError
 from odoo.addons.sync_base.models.sync_field_rule import normalise_value, plain_value, same_value
 from odoo.tools import split_every
 
+from . import hubspot_payload as payload
 from .sync_backend import ODOO_ID
 
 _logger = logging.getLogger(__name__)
@@ -399,6 +400,7 @@ class SyncBackend(models.Model):
     def _hubspot_import_object(self, otype, data, merged_ids=()):
         """Create or update the partner of one HubSpot contact or company: ``(partner, message)``."""
         Binding = self.env["sync.binding"].sudo()
+        payload.check_object(self.env, otype, data)
         hs_id, props = str(data["id"]), data.get("properties") or {}
         merged = {*merged_ids, *(props.get("hs_merged_object_ids") or "").split(";")} - {hs_id, ""}
         partner = self._hubspot_follow_merges(otype, hs_id, merged) or self._hubspot_match_partner(otype, hs_id, props)

@@ -5,3 +5,4 @@ from . import test_rate_limit
 from . import test_webhook
 from . import test_deal
 from . import test_poll
+from . import test_fuzz_contacts

@@ -12,6 +12,7 @@ from odoo.addons.sync_base.exceptions import SyncError, SyncMappingError, SyncVa
 from odoo.tools import float_compare, float_round, ormcache
 
 from . import shopify_documents as docs
+from . import shopify_payload as payload
 from .sync_backend_catalogue import shopify_datetime
 
 _logger = logging.getLogger(__name__)
@@ -23,7 +24,7 @@ WEBHOOK_TOPICS = ("orders/create", "orders/updated", "orders/cancelled", "app/un
 
 
 class ShopifyConcurrentImport(SyncError):
-    """Another worker bound the same order a moment ago: the retry finds its binding."""
+    """Another worker holds or just bound the same order (or new customer): the retry finds its binding."""
 
     failure_type = "remote"
     retryable = True
@@ -85,9 +86,19 @@ class SyncBackend(models.Model):
     # Order import: one handler for webhooks, reconcile and manual re-import
     # ------------------------------------------------------------------
     def _shopify_lock(self, *key):
-        # Transaction-scoped: two workers on the same order (or the same new customer)
-        # run one after the other; released at commit or rollback.
-        self.env.cr.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [":".join(map(str, (self.id, *key)))])
+        """Claim an order (or a new customer) for this transaction, or retry the job later.
+
+        The lock lives until the worker's whole batch commits. Waiting for it would let
+        two workers that meet the same two new customers in opposite orders deadlock, so
+        a taken lock sends the job back to the queue instead (re-entrant within a batch).
+        """
+        name = ":".join(map(str, (self.id, *key)))
+        self.env.cr.execute("SELECT pg_try_advisory_xact_lock(hashtext(%s))", [name])
+        if not self.env.cr.fetchone()[0]:
+            raise ShopifyConcurrentImport(
+                _("Another worker is importing %(what)s %(key)s right now; this job will run again shortly.",
+                  what=key[0], key=key[-1])
+            )
 
     def _shopify_enqueue_order(self, order_gid, eta=None):
         self.ensure_one()
@@ -110,6 +121,7 @@ class SyncBackend(models.Model):
             raise SyncValidationError(
                 _("Shopify has no order %(gid)s (deleted, or another shop). Cancel this job.", gid=order_gid)
             )
+        payload.check_order(self.env, data)
         binding = self.env["sync.binding"].sudo()._find(self, "order", external_id=order_gid)
         if binding:
             return self._shopify_update_order(binding, data)
@@ -212,7 +224,15 @@ class SyncBackend(models.Model):
         if not partner:
             partner = Partner.create(dict(values, company_id=self.company_id.id, customer_rank=1))
         if customer.get("id") and not Binding._find(self, "customer", record=partner):
-            Binding._bind(self, "customer", partner, customer["id"])
+            try:
+                Binding._bind(self, "customer", partner, customer["id"])
+            except psycopg2.errors.UniqueViolation as error:
+                # Another worker committed this customer after our snapshot was taken: the
+                # job's savepoint drops the partner made here, and the retry finds theirs.
+                raise ShopifyConcurrentImport(
+                    _("Customer %(email)s was created by another worker at the same time; checking again.",
+                      email=email or customer["id"])
+                ) from error
         return partner
 
     def _shopify_address(self, partner, address, kind):
@@ -419,6 +439,7 @@ class SyncBackend(models.Model):
 
     def _shopify_tags(self, names):
         Tag = self.env["crm.tag"]
+        names = sorted({name.strip() for name in names} - {""})
         tags = Tag.search([("name", "in", names)]) if names else Tag
         missing = [name for name in names if name not in tags.mapped("name")]
         return tags | Tag.create([{"name": name} for name in missing])

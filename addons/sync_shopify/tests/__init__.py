@@ -11,3 +11,4 @@ from . import test_order_import
 from . import test_order_status
 from . import test_fulfilment
 from . import test_webhook
+from . import test_fuzz_payloads
