@@ -499,9 +499,14 @@ class SyncJob(models.Model):
             if existing:
                 existing.note = note
                 continue
-            backend.sudo().activity_schedule(
-                activity_type_id=activity_type.id, summary=summary, note=note, user_id=backend.user_id.id
-            )
+            try:
+                with self.env.cr.savepoint():
+                    backend.sudo().activity_schedule(
+                        activity_type_id=activity_type.id, summary=summary, note=note, user_id=backend.user_id.id
+                    )
+            except psycopg2.errors.UniqueViolation:
+                # A worker that committed after our snapshot began made it (and its follower).
+                _logger.info("Sync failure activity of backend %s made by another worker", backend.id)
 
     def _claim_notification(self, backend, failure_type):
         """Whether this transaction may write the activity of ``backend`` and ``failure_type``.

@@ -275,12 +275,15 @@ class SyncBackend(models.Model):
         rollback that forgets it.
         """
         cr = self.env.cr
-        cache = cr.cache.get("sync_shopify_search_once")
+        cursor_cache = cr.cache
+        cache = cursor_cache.get("sync_shopify_search_once")
         if cache is None:
-            cache = cr.cache["sync_shopify_search_once"] = {}
+            cache = cursor_cache["sync_shopify_search_once"] = {}
 
             def forget():
-                cr.cache.pop("sync_shopify_search_once", None)
+                # Holds the cursor's cache dict, not the cursor: this may run while the
+                # cursor closes, when its attributes can no longer be read.
+                cursor_cache.pop("sync_shopify_search_once", None)
 
             cr.postcommit.add(forget)
             cr.postrollback.add(forget)
