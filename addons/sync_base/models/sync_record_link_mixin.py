@@ -12,8 +12,8 @@ class SyncRecordLinkMixin(models.AbstractModel):
     _name = "sync.record.link.mixin"
     _description = "Link to a synced Odoo record"
 
-    res_model = fields.Char("Model", index=True)
-    res_id = fields.Many2oneReference("Record ID", model_field="res_model", index=True)
+    res_model = fields.Char("Model", index="btree_not_null")
+    res_id = fields.Many2oneReference("Record ID", model_field="res_model", index="btree_not_null")
     record_name = fields.Char("Record", compute="_compute_record_name")
 
     @api.depends("res_model", "res_id")
