@@ -12,6 +12,8 @@ import math
 import re
 from datetime import datetime
 
+from .exceptions import SyncValidationError
+
 # Longest text quoted back in a message: a 60,000-character name must not flood the inbox.
 QUOTE_LIMIT = 60
 ISO_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$")
@@ -28,6 +30,14 @@ class Problems(list):
     def __init__(self, env):
         super().__init__()
         self.env = env
+
+    def raise_if_any(self, subject, system):
+        """One validation failure naming ``subject`` and listing every problem, if there is any."""
+        if self:
+            raise SyncValidationError(self.env._(
+                "%(subject)s cannot be imported: %(problems)s. Correct it in %(system)s, then Retry this job.",
+                subject=subject, problems="; ".join(self), system=system,
+            ))
 
     def text(self, value, where, required=False):
         if value is None or value == "":

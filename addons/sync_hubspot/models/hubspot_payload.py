@@ -5,7 +5,6 @@ unreadable modification time or merged ids that are not ids, is refused with
 every problem named, so that the failed job tells staff what to correct.
 """
 
-from odoo.addons.sync_base.exceptions import SyncValidationError
 from odoo.addons.sync_base.payload import Problems, quote
 
 
@@ -28,10 +27,6 @@ def object_problems(env, data):
 
 def check_object(env, otype, data):
     """Raise a validation failure listing every problem of a HubSpot object; return it otherwise."""
-    problems = object_problems(env, data)
-    if problems:
-        raise SyncValidationError(env._(
-            "HubSpot %(type)s %(id)s cannot be imported: %(problems)s. Correct it in HubSpot, then Retry this job.",
-            type=otype, id=quote(data.get("id")), problems="; ".join(problems),
-        ))
+    subject = env._("HubSpot %(type)s %(id)s", type=otype, id=quote(data.get("id")))
+    object_problems(env, data).raise_if_any(subject, "HubSpot")
     return data

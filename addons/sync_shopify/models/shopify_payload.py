@@ -4,7 +4,6 @@ Each ``*_problems`` function returns every problem of one payload, in the words 
 Shopify's fields, so that the failed job tells staff what to correct.
 """
 
-from odoo.addons.sync_base.exceptions import SyncValidationError
 from odoo.addons.sync_base.payload import Problems, quote
 
 
@@ -66,13 +65,7 @@ def _line_item_problems(problems, line_items):
 
 def check_order(env, data):
     """Raise a validation failure listing every problem of a Shopify order; return it otherwise."""
-    problems = order_problems(env, data)
-    if problems:
-        raise SyncValidationError(env._(
-            "Order %(name)s cannot be imported: %(problems)s. Correct it in Shopify (or ask the shop's admin), "
-            "then Retry this job.",
-            name=quote(data.get("name") or data.get("id")), problems="; ".join(problems),
-        ))
+    order_problems(env, data).raise_if_any(env._("Order %s", quote(data.get("name") or data.get("id"))), "Shopify")
     return data
 
 
@@ -89,11 +82,6 @@ def product_problems(env, data):
 
 
 def check_product(env, data):
-    problems = product_problems(env, data)
-    if problems:
-        raise SyncValidationError(env._(
-            "Shopify product %(gid)s (%(title)s) cannot be imported: %(problems)s. Correct it in Shopify, then "
-            "Retry this job.",
-            gid=data.get("id"), title=quote(data.get("title")), problems="; ".join(problems),
-        ))
+    subject = env._("Shopify product %(gid)s (%(title)s)", gid=data.get("id"), title=quote(data.get("title")))
+    product_problems(env, data).raise_if_any(subject, "Shopify")
     return data
