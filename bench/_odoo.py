@@ -129,6 +129,21 @@ def raise_interrupt(signum, _frame):
     raise KeyboardInterrupt(f"signal {signum}")
 
 
+def run_reporting_failure(name, failed_result, run, say):
+    """``run()``'s exit code; a failure of any kind (error, interrupt, kill) still ends with the one
+    ``RESULT <name> <failed_result> FAIL`` line the benchmark contract asks for."""
+    for signum in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, raise_interrupt)
+    try:
+        return run()
+    except (SystemExit, KeyboardInterrupt, Exception) as error:  # noqa: BLE001 - any failure is a FAIL line
+        if isinstance(error, SystemExit) and error.code in (None, 0):
+            return 0
+        say(f"failed: {type(error).__name__}: {error}")
+        print(f"RESULT {name} {failed_result} FAIL", flush=True)
+        return 1
+
+
 def stop_processes(processes):
     for process in processes:
         if process.poll() is None:

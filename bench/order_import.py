@@ -38,7 +38,6 @@ import contextlib
 import json
 import os
 import pstats
-import signal
 import subprocess
 import sys
 import tempfile
@@ -374,21 +373,17 @@ def main():
         return 0
 
     os.chdir(_odoo.ROOT)
-    for signum in (signal.SIGTERM, signal.SIGHUP):
-        signal.signal(signum, _odoo.raise_interrupt)
     say(f"{args.orders} orders, {args.workers} worker process(es) per side, batch size {args.batch_size or 'default'},"
         f" {os.cpu_count()} cores")
-    try:
+
+    def install_and_run():
         with tempfile.TemporaryDirectory(prefix="bench-orders-") as workdir:
             if not args.no_install:
                 _odoo.fresh_database(args.db, "sync_shopify", args.port + 1, say)
             return run_bench(args, workdir)
-    except (SystemExit, KeyboardInterrupt, Exception) as error:  # noqa: BLE001 - any failure is a FAIL line
-        if isinstance(error, SystemExit) and error.code in (None, 0):
-            return 0
-        say(f"failed: {type(error).__name__}: {error}")
-        print(f"RESULT {NAME} 0 x target <= {TARGET:g} FAIL", flush=True)
-        return 1
+
+    try:
+        return _odoo.run_reporting_failure(NAME, f"0 x target <= {TARGET:g}", install_and_run, say)
     finally:
         if not args.keep_db:
             with contextlib.suppress(Exception):

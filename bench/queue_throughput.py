@@ -31,14 +31,13 @@ import argparse
 import contextlib
 import json
 import os
-import signal
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-from _odoo import OdooServer, db_args, pg_flags, pg_params
+from _odoo import OdooServer, db_args, pg_flags, pg_params, run_reporting_failure
 
 ROOT = Path(__file__).resolve().parent.parent
 NAME = "queue_throughput"
@@ -309,20 +308,7 @@ def main():
         return 0
 
     # A kill of the bench still stops the queue_job server (see QueueJobServer.__exit__).
-    for signum in (signal.SIGTERM, signal.SIGHUP):
-        signal.signal(signum, _raise_interrupt)
-    try:
-        return run_bench(args)
-    except (SystemExit, KeyboardInterrupt, Exception) as error:  # noqa: BLE001 - any failure is a FAIL line
-        if isinstance(error, SystemExit) and error.code in (None, 0):
-            return 0
-        say(f"failed: {type(error).__name__}: {error}")
-        print(f"RESULT {NAME} 0 x target >= {TARGET:g} FAIL", flush=True)
-        return 1
-
-
-def _raise_interrupt(signum, _frame):
-    raise KeyboardInterrupt(f"signal {signum}")
+    return run_reporting_failure(NAME, f"0 x target >= {TARGET:g}", lambda: run_bench(args), say)
 
 
 def run_bench(args):

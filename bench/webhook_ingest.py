@@ -32,7 +32,6 @@ import json
 import os
 import re
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
@@ -308,17 +307,13 @@ def main():
     args = parser.parse_args(argv)
 
     os.chdir(_odoo.ROOT)
-    for signum in (signal.SIGTERM, signal.SIGHUP):
-        signal.signal(signum, _odoo.raise_interrupt)
-    try:
+
+    def run_in_workdir():
         with tempfile.TemporaryDirectory(prefix="bench-hooks-") as workdir:
             return run_bench(args, workdir)
-    except (SystemExit, KeyboardInterrupt, Exception) as error:  # noqa: BLE001 - any failure is a FAIL line
-        if isinstance(error, SystemExit) and error.code in (None, 0):
-            return 0
-        say(f"failed: {type(error).__name__}: {error}")
-        print(f"RESULT {NAME} 0 % target >= {TARGET:g} FAIL", flush=True)
-        return 1
+
+    try:
+        return _odoo.run_reporting_failure(NAME, f"0 % target >= {TARGET:g}", run_in_workdir, say)
     finally:
         if not args.keep_db:
             _odoo.drop_database(args.db)

@@ -132,14 +132,23 @@ class SyncBackend(models.Model):
     # ------------------------------------------------------------------
     # Scheduled entry points (never raise: a failing cron gets deactivated)
     # ------------------------------------------------------------------
+    def _shopify_each_backend(self, what, method, connected_only=False):
+        """Call ``method(backend)`` for each Shopify backend, each in a savepoint: one backend's
+        failure is logged with ``what`` was attempted and does not stop the others (crons never raise)."""
+        backends = self._shopify_backends()
+        if connected_only:
+            backends = backends.filtered(lambda backend: backend.state != "disconnected")
+        for backend in backends:
+            try:
+                with self.env.cr.savepoint():
+                    method(backend)
+            except Exception:
+                _logger.exception("Shopify backend %s: could not %s", backend.name, what)
+
     @api.model
     def _cron_shopify_nightly(self):
         """Queue the work each backend runs in its nightly window."""
-        for backend in self._shopify_backends():
-            try:
-                backend._shopify_queue_nightly()
-            except Exception:
-                _logger.exception("Shopify backend %s: could not queue the nightly work", backend.name)
+        self._shopify_each_backend("queue the nightly work", lambda backend: backend._shopify_queue_nightly())
 
     def _shopify_queue_nightly(self):
         self.ensure_one()
@@ -155,12 +164,8 @@ class SyncBackend(models.Model):
 
     @api.model
     def _cron_shopify_pull_products(self):
-        for backend in self._shopify_backends():
-            try:
-                backend._enqueue("product_pull", direction="import", category="catalogue",
-                                 dedup_key="shopify_product_pull")
-            except Exception:
-                _logger.exception("Shopify backend %s: could not queue the product pull", backend.name)
+        self._shopify_each_backend("queue the product pull", lambda backend: backend._enqueue(
+            "product_pull", direction="import", category="catalogue", dedup_key="shopify_product_pull"))
 
     def action_shopify_full_sync(self):
         self.ensure_one()

@@ -2,7 +2,6 @@ import base64
 import hashlib
 import hmac
 import json
-import logging
 from datetime import timedelta
 
 import psycopg2
@@ -14,8 +13,6 @@ from odoo.tools import float_compare, float_round, ormcache
 from . import shopify_documents as docs
 from . import shopify_payload as payload
 from .sync_backend_catalogue import shopify_datetime
-
-_logger = logging.getLogger(__name__)
 
 # Orders that count as paid for the auto-workflow (refunds come after a payment).
 PAID_STATUSES = ("PAID", "PARTIALLY_REFUNDED", "REFUNDED")
@@ -574,12 +571,9 @@ class SyncBackend(models.Model):
     # ------------------------------------------------------------------
     @api.model
     def _cron_shopify_reconcile_orders(self):
-        for backend in self._shopify_backends().filtered(lambda b: b.state != "disconnected"):
-            try:
-                backend._enqueue("order_reconcile", direction="import", category="order",
-                                 dedup_key="shopify_order_reconcile")
-            except Exception:
-                _logger.exception("Shopify backend %s: could not queue the order reconcile", backend.name)
+        self._shopify_each_backend("queue the order reconcile", lambda backend: backend._enqueue(
+            "order_reconcile", direction="import", category="order", dedup_key="shopify_order_reconcile",
+        ), connected_only=True)
 
     def action_shopify_import_orders_since(self):
         self.ensure_one()
@@ -685,11 +679,8 @@ class SyncBackend(models.Model):
 
     @api.model
     def _cron_shopify_check_webhooks(self):
-        for backend in self._shopify_backends().filtered(lambda b: b.state != "disconnected"):
-            try:
-                backend._shopify_ensure_webhooks()
-            except Exception:
-                _logger.exception("Shopify backend %s: could not check the webhook subscriptions", backend.name)
+        self._shopify_each_backend("check the webhook subscriptions",
+                                   lambda backend: backend._shopify_ensure_webhooks(), connected_only=True)
 
     def _shopify_run_webhook_delivery(self, job):
         """Retry of a delivery whose body could not be read: receive it once the body is corrected."""
