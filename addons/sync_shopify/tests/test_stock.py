@@ -41,6 +41,25 @@ class TestStock(ShopifyCase):
         self.run_queue()
         self.assertEqual(self.level(variant), 0, "never below zero")
 
+    def test_reservation_and_its_release_reach_the_store(self):
+        """A confirmed order reserves and a cancelled one releases: neither moves on-hand stock,
+        and the store must still learn of both (the store gets on hand minus reserved)."""
+        _template, variant = self.exported_template(qty=10)
+        self.run_queue()
+        self.assertEqual(self.level(variant), 10)
+        order = self.env["sale.order"].create({
+            "partner_id": self.env["res.partner"].create({"name": "Reserving customer"}).id,
+            "order_line": [(0, 0, {"product_id": variant.id, "product_uom_qty": 3})],
+        })
+        order.action_confirm()
+        self.assertEqual(len(self.jobs("stock_push", "pending")), 1, "the reservation queues a push")
+        self.run_queue()
+        self.assertEqual(self.level(variant), 7)
+        order._action_cancel()
+        self.assertEqual(len(self.jobs("stock_push", "pending")), 1, "the release queues a push")
+        self.run_queue()
+        self.assertEqual(self.level(variant), 10)
+
     def test_unchanged_stock_sends_nothing(self):
         _template, variant = self.exported_template(qty=4)
         self.run_queue()
