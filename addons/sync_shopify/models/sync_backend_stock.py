@@ -145,6 +145,13 @@ class SyncBackend(models.Model):
             self._shopify_read_levels(client, Stock.browse(unknown))
             rows = self._shopify_stock_rows()
         available = self._shopify_available(rows)
+        looks_unchanged = [row.id for row in rows if available[row.id] == row.last_quantity]
+        if looks_unchanged:
+            # Shopify moves its own levels too (checkout takes units, a restocked cancel gives
+            # them back): a row equal to what we last sent may differ from the store now, when
+            # Odoo's own changes netted out. A read costs less than a blind write.
+            self._shopify_read_levels(client, Stock.browse(looks_unchanged))
+            rows = self._shopify_stock_rows()
         todo = [row for row in rows if available[row.id] != row.last_quantity]
         self._shopify_stock_clean([row.id for row in rows if available[row.id] == row.last_quantity])
         sent, problems = 0, []
