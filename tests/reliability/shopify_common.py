@@ -93,7 +93,7 @@ def stocked_variants(shop, count):
 def stock_push_setup(shop, backend_id, count):
     """Stock rows for ``count`` variants whose Odoo quantity differs from Shopify's; queues the push.
 
-    Returns ``(snippet, {item gid: quantity Odoo has})``.
+    Returns ``(snippet, location gid, {item gid: quantity Odoo has})``.
     """
     location, items = stocked_variants(shop, count)
     levels, expected = [], {}
@@ -104,6 +104,18 @@ def stock_push_setup(shop, backend_id, count):
         levels.append((item, current, wanted))
         expected[item] = wanted
     return STOCK_SETUP.format(backend_id=backend_id, location=location, levels=levels), location, expected
+
+
+def stock_backend_with_push(odoo, shop, count, name):
+    """A stock-only backend with a push of ``count`` levels queued and the sandbox's request log cleared.
+
+    Returns ``(backend id, push job id, location gid, {item gid: quantity Odoo has})``.
+    """
+    backend_id = odoo.run(order_backend(shop, products=False, name=name))[0]["backend"]
+    snippet, location, expected = stock_push_setup(shop, backend_id, count)
+    job_id = odoo.run(snippet)[0]["job"]
+    shop.requests.clear()
+    return backend_id, job_id, location, expected
 
 
 def wrong_levels(shop, location, expected):

@@ -16,7 +16,7 @@ from .shopify_common import (
     assert_each_order_once,
     order_backend,
     queue_orders,
-    stock_push_setup,
+    stock_backend_with_push,
     wrong_levels,
 )
 from .snippets import drain, recover
@@ -45,10 +45,7 @@ def test_stock_push_survives_kill_9_mid_push(odoo, shop_factory):
     """1,000 levels pushed in 4 calls of 250; killed once Shopify applied the first call. The retry
     replays the applied calls by their idempotency key (4 adjustments in all) and every level is right."""
     shop = shop_factory(products=300)
-    backend_id = odoo.run(order_backend(shop, products=False))[0]["backend"]
-    snippet, location, expected = stock_push_setup(shop, backend_id, 1000)
-    job_id = odoo.run(snippet)[0]["job"]
-    shop.requests.clear()
+    backend_id, job_id, location, expected = stock_backend_with_push(odoo, shop, 1000, "Reliability Shopify")
     shop.faults.set(latency=0.5)
     worker = odoo.spawn(drain(backend_id))
 

@@ -12,7 +12,7 @@ import json
 
 import pytest
 
-from .shopify_common import order_backend, stock_push_setup, wrong_levels
+from .shopify_common import order_backend, stock_backend_with_push, wrong_levels
 from .snippets import drain
 
 pytestmark = pytest.mark.shopify
@@ -21,10 +21,7 @@ pytestmark = pytest.mark.shopify
 def test_lost_answers_of_stock_writes_are_not_applied_twice(odoo, shop_factory):
     """600 levels in 3 calls; the first two calls' answers are lost after Shopify applied them."""
     shop = shop_factory(products=150)
-    backend_id = odoo.run(order_backend(shop, products=False, name="Reliability lost stock"))[0]["backend"]
-    snippet, location, expected = stock_push_setup(shop, backend_id, 600)
-    odoo.run(snippet)
-    shop.requests.clear()
+    backend_id, _job, location, expected = stock_backend_with_push(odoo, shop, 600, "Reliability lost stock")
     shop.faults.set(drop_after_write=2)
     assert odoo.run(drain(backend_id))[0]["left"] == 0
     assert odoo.job_states(backend_id) == {"done": 1}

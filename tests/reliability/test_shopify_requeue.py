@@ -12,7 +12,7 @@ import signal
 import pytest
 
 from .conftest import wait_until
-from .shopify_common import FAST_CLIENT, order_backend, stock_push_setup, wrong_levels
+from .shopify_common import FAST_CLIENT, stock_backend_with_push, wrong_levels
 from .snippets import drain, recover
 
 pytestmark = pytest.mark.shopify
@@ -38,10 +38,7 @@ def running_push(odoo, shop, backend_id, *, kill):
 
 def test_recovery_folds_a_killed_push_into_the_pending_one(odoo, shop_factory):
     shop = shop_factory(products=60)
-    backend_id = odoo.run(order_backend(shop, products=False, name="Reliability requeue"))[0]["backend"]
-    snippet, location, expected = stock_push_setup(shop, backend_id, 200)
-    odoo.run(snippet)
-    shop.requests.clear()
+    backend_id, _job, location, expected = stock_backend_with_push(odoo, shop, 200, "Reliability requeue")
     shop.faults.set(latency=0.5)
     running_push(odoo, shop, backend_id, kill=True)
     shop.faults.clear()
@@ -55,10 +52,7 @@ def test_recovery_folds_a_killed_push_into_the_pending_one(odoo, shop_factory):
 
 def test_a_failed_push_retried_while_a_newer_one_is_pending(odoo, shop_factory):
     shop = shop_factory(products=60)
-    backend_id = odoo.run(order_backend(shop, products=False, name="Reliability retry"))[0]["backend"]
-    snippet, location, expected = stock_push_setup(shop, backend_id, 200)
-    odoo.run(snippet)
-    shop.requests.clear()
+    backend_id, _job, location, expected = stock_backend_with_push(odoo, shop, 200, "Reliability retry")
     shop.faults.set(latency=0.3, error_rate=1.0)  # every call a 5xx: the push fails, retryable
     worker, _newer = running_push(odoo, shop, backend_id, kill=False)
     text = worker.wait(60).text()

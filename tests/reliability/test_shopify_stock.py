@@ -6,7 +6,7 @@ realtime stock push must send it.
 
 import pytest
 
-from .shopify_common import order_backend, stock_push_setup, wrong_levels
+from .shopify_common import stock_backend_with_push, wrong_levels
 from .snippets import drain
 
 pytestmark = pytest.mark.shopify
@@ -27,9 +27,7 @@ emit({{"reserved": sum(order.picking_ids.move_ids.mapped("quantity")), "item": r
 
 def test_a_reservation_in_odoo_reaches_shopify(odoo, shop_factory):
     shop = shop_factory(products=5)
-    backend_id = odoo.run(order_backend(shop, products=False, name="Reliability reservation"))[0]["backend"]
-    snippet, location, expected = stock_push_setup(shop, backend_id, 1)
-    odoo.run(snippet)
+    backend_id, _job, location, expected = stock_backend_with_push(odoo, shop, 1, "Reliability reservation")
     assert odoo.run(drain(backend_id))[0]["left"] == 0
     assert not wrong_levels(shop, location, expected), "the first push sets Odoo's quantity"
     sold = odoo.run(SELL.format(backend_id=backend_id))[0]
