@@ -13,7 +13,6 @@ import psycopg2
 from odoo import _, api, fields, models, modules
 from odoo.exceptions import AccessError, UserError
 from odoo.exceptions import ValidationError as OdooValidationError
-from odoo.tools import mute_logger
 
 from ..exceptions import SyncError
 from .sync_backend import EXCHANGE_BUFFERS, JOB_CATEGORIES
@@ -146,42 +145,33 @@ class SyncJob(models.Model):
     # ------------------------------------------------------------------
     @api.model
     def _create_or_merge(self, values):
-        """Create a job, or refresh the pending job with the same dedup key."""
-        key = values.get("dedup_key")
-        if not key:
+        """Create a job, or refresh the pending job with the same dedup key.
+
+        A keyed job is queued in one INSERT ... ON CONFLICT on the pending-dedup index:
+        PostgreSQL finds the pending job through that index whatever its statistics say
+        (a search on a never-analysed table may walk every pending job of the backend
+        instead, once per enqueue), and two transactions queuing the same work at once
+        settle on one job without a savepoint.
+        """
+        if not values.get("dedup_key"):
             return self.create(values)
-        existing = self.search(
-            [("backend_id", "=", values["backend_id"]), ("dedup_key", "=", key), ("state", "=", "pending")], limit=1
-        )
-        if existing:
-            existing._merge(values)
-            return existing
-        try:
-            # A collision is expected and settled below: keep it out of the server log.
-            with mute_logger("odoo.sql_db"), self.env.cr.savepoint():
-                return self.create(values)
-        except psycopg2.errors.UniqueViolation:
-            # Another transaction queued the same work between our search and insert.
-            existing = self.search(
-                [("backend_id", "=", values["backend_id"]), ("dedup_key", "=", key), ("state", "=", "pending")],
-                limit=1,
-            )
-            existing._merge(values)
-            return existing
+        query, params = self._upsert_pending_query(values)
+        self.flush_model()
+        self.env.cr.execute(query, params)
+        job = self.browse(self.env.cr.fetchone()[0])
+        self.invalidate_model(["priority", "payload", "write_uid", "write_date"])
+        return job
 
     @api.model
-    def _upsert_pending_query(self, values, new_id="nextval('sync_job_id_seq')", source=None):
-        """``(SQL, parameters)`` of ``_create_or_merge`` for a job with a dedup key, in one statement.
+    def _upsert_pending_query(self, values, source=None):
+        """``(SQL, parameters)``: insert the job of ``values``, or merge it into the pending job
+        with its dedup key. The newest payload wins; the job keeps its place in the queue
+        and the most urgent priority, so frequent edits do not starve it.
 
-        For request handlers that only queue (webhooks): no search, no savepoint, no ORM
-        create. The pending job with the same key is merged as ``_merge`` does (newest
-        payload, most urgent priority); the dedup index settles two requests racing.
-        ``values`` are ``sync.backend._enqueue``'s; without a priority, the backend's for
-        the category. Run alone, or as a CTE of a larger statement: then ``source`` names a
-        row source of it (no row, no job) and ``new_id`` the SQL of the new job's id, which
-        that source may carry so that a row it inserted points to the job in the same
-        statement. Parameters are named ``job_*``; the caller flushes and invalidates
-        ``sync.job`` around the raw SQL.
+        ``values`` are ``sync.backend._enqueue``'s (with a dedup key); without a priority,
+        the backend's for the category. The statement returns the job's id. It may run as a
+        CTE of a larger statement (webhooks), so its parameters are named ``job_*``; there
+        ``source`` is SQL of a row source of that statement: no row, no job.
         """
         category = values["category"]
         if category not in dict(JOB_CATEGORIES):
@@ -195,10 +185,10 @@ class SyncJob(models.Model):
             ).items()
         }
         query = f"""
-            INSERT INTO sync_job (id, backend_id, company_id, operation, direction, category, priority, heavy,
+            INSERT INTO sync_job (backend_id, company_id, operation, direction, category, priority, heavy,
                                   external_id, payload, dedup_key, next_attempt_at, res_model, res_id,
                                   state, attempts, create_uid, write_uid, create_date, write_date)
-            SELECT {new_id}, b.id, b.company_id, %(job_operation)s, %(job_direction)s, %(job_category)s,
+            SELECT b.id, b.company_id, %(job_operation)s, %(job_direction)s, %(job_category)s,
                    COALESCE(%(job_priority)s, b.priority_{category}), %(job_heavy)s,
                    %(job_external_id)s, %(job_payload)s, %(job_dedup_key)s, %(job_next_attempt_at)s,
                    %(job_res_model)s, %(job_res_id)s,
@@ -212,14 +202,6 @@ class SyncJob(models.Model):
             RETURNING id
         """
         return query, params
-
-    def _merge(self, values):
-        # The newest payload wins; the job keeps its place in the queue (and the
-        # most urgent priority), so frequent edits do not starve it.
-        updates = {"priority": min(self.priority, values.get("priority", self.priority))}
-        if values.get("payload"):
-            updates["payload"] = values["payload"]
-        self.write(updates)
 
     # ------------------------------------------------------------------
     # Claiming and processing

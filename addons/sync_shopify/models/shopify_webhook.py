@@ -19,7 +19,9 @@ class SyncShopifyWebhook(models.Model):
     _order = "id desc"
     _rec_name = "topic"
 
-    backend_id = fields.Many2one("sync.backend", required=True, ondelete="cascade", index=True)
+    # Not indexed alone: the event_uniq index starts with it, and a second index would
+    # let PostgreSQL pick the wrong one for the duplicate check while statistics are missing.
+    backend_id = fields.Many2one("sync.backend", required=True, ondelete="cascade")
     event_id = fields.Char("Event id", required=True, help="X-Shopify-Event-Id: the same for every retry of an event.")
     webhook_id = fields.Char("Delivery id")
     topic = fields.Char(required=True, index=True)
@@ -39,21 +41,21 @@ class SyncShopifyWebhook(models.Model):
     def _receive(self, backend, headers, payload):
         """Store one authenticated delivery and queue its work; return the event, or None for a duplicate.
 
-        The request's hot path is one statement: the event's INSERT (a duplicate event id
-        inserts nothing; an order update older than the version already imported is
-        stored as ignored) and, in a CTE, its order job's upsert on the pending-job dedup
-        index. The event takes the id of the pending job of that order if there is one,
-        else the id the new job will have; the foreign key is checked at the statement's
-        end, once both rows exist.
+        The request's hot path is one statement, in which every lookup goes through a
+        unique index whatever the tables' statistics say: the event's INSERT (a duplicate
+        event id inserts nothing; an order update older than the version already imported
+        is stored as ignored) and, for a new queued order event, its job's upsert on the
+        pending-job dedup index. The event points to that job: the foreign key is checked
+        at the statement's end, once both rows exist.
         """
         topic = headers.get("X-Shopify-Topic") or ""
         event_id = headers.get("X-Shopify-Event-Id") or headers.get("X-Shopify-Webhook-Id")
         resource_gid = payload.get("admin_graphql_api_id") or None
         order_job = topic in ORDER_TOPICS and bool(resource_gid)
-        job_values = backend._shopify_order_job_values(resource_gid or "")
         Job = self.env["sync.job"].sudo()
         job_query, params = Job._upsert_pending_query(
-            job_values, new_id="ev.job_id", source="(SELECT job_id FROM ev WHERE job_id IS NOT NULL) AS ev"
+            backend._shopify_order_job_values(resource_gid or ""),
+            source="(SELECT 1 FROM verdict WHERE fresh AND note IS NULL AND %(order_job)s) AS new_order_event",
         )
         params.update({
             "backend": backend.id, "event": event_id or headers.get("X-Shopify-Hmac-Sha256"),
@@ -65,30 +67,28 @@ class SyncShopifyWebhook(models.Model):
             "stale": _("Older than the version already imported."),
         })
         self.flush_model()
-        # ON CONFLICT: two copies of one event arriving at once must not both pass a search.
+        Job.flush_model()
+        # ON CONFLICT: two copies of one event arriving at once must not both pass the
+        # "fresh" check; the second one's job upsert only refreshes the first one's job.
         self.env.cr.execute(
-            f"""WITH verdict AS (
+            f"""WITH verdict AS MATERIALIZED (
                     SELECT CASE WHEN NOT %(handled)s THEN %(unhandled)s
                                 WHEN %(order_job)s AND EXISTS (
                                      SELECT 1 FROM sync_binding
                                       WHERE backend_id = %(backend)s AND external_type = 'order'
                                         AND external_id = %(gid)s AND external_updated_at > %(version)s)
-                                THEN %(stale)s END AS note
-                ), ev AS (
-                    INSERT INTO sync_shopify_webhook (backend_id, event_id, webhook_id, topic, triggered_at,
-                                                      resource_gid, resource_updated_at, payload, state, note, job_id,
-                                                      create_uid, write_uid, create_date, write_date)
-                    SELECT %(backend)s, %(event)s, %(webhook)s, %(topic)s, %(triggered)s, %(gid)s, %(version)s,
-                           %(payload)s, CASE WHEN note IS NULL THEN 'queued' ELSE 'ignored' END, note,
-                           CASE WHEN note IS NULL AND %(order_job)s THEN COALESCE(
-                                (SELECT id FROM sync_job WHERE backend_id = %(backend)s AND state = 'pending'
-                                    AND dedup_key IS NOT NULL AND dedup_key = %(job_dedup_key)s),
-                                nextval('sync_job_id_seq')) END,
-                           %(uid)s, %(uid)s, now() at time zone 'UTC', now() at time zone 'UTC'
-                      FROM verdict
-                    ON CONFLICT (backend_id, event_id) DO NOTHING RETURNING id, state, job_id
+                                THEN %(stale)s END AS note,
+                           NOT EXISTS (SELECT 1 FROM sync_shopify_webhook
+                                        WHERE backend_id = %(backend)s AND event_id = %(event)s) AS fresh
                 ), job AS ({job_query})
-                SELECT ev.id, ev.state, (SELECT id FROM job) FROM ev""",
+                INSERT INTO sync_shopify_webhook (backend_id, event_id, webhook_id, topic, triggered_at, resource_gid,
+                                                  resource_updated_at, payload, state, note, job_id,
+                                                  create_uid, write_uid, create_date, write_date)
+                SELECT %(backend)s, %(event)s, %(webhook)s, %(topic)s, %(triggered)s, %(gid)s, %(version)s,
+                       %(payload)s, CASE WHEN note IS NULL THEN 'queued' ELSE 'ignored' END, note,
+                       (SELECT id FROM job), %(uid)s, %(uid)s, now() at time zone 'UTC', now() at time zone 'UTC'
+                  FROM verdict
+                ON CONFLICT (backend_id, event_id) DO NOTHING RETURNING id, state""",
             params,
         )
         row = self.env.cr.fetchone()
