@@ -25,6 +25,23 @@ class TestQueue(SyncCase):
         again = self.backend._enqueue("http_post", record=partner, payload={"version": 10})
         self.assertNotEqual(again, jobs)
 
+    def test_enqueue_merges_through_the_dedup_index_in_one_statement(self):
+        # However many jobs are pending, queuing work on the same thing is one INSERT ...
+        # ON CONFLICT on the pending-dedup index: no search that PostgreSQL could answer
+        # by walking the backend's whole queue while the table has no statistics.
+        for index in range(200):
+            self.backend._enqueue("noop", external_id=f"other-{index}", category="catalogue")
+        first = self.backend._enqueue("noop", external_id="P1", category="catalogue", payload={"v": 1})
+        self.env.flush_all()
+        with self.assertQueryCount(1):
+            again = self.backend._enqueue("noop", external_id="P1", category="order", payload={"v": 2})
+        self.assertEqual(again, first, "pending work on the same thing is merged into its job")
+        self.assertEqual(again._payload(), {"v": 2}, "the newest payload wins")
+        self.assertEqual(again.priority, self.backend.priority_order, "the most urgent priority wins")
+        without_payload = self.backend._enqueue("noop", external_id="P1", category="catalogue")
+        self.assertEqual(without_payload._payload(), {"v": 2}, "a change without payload keeps the last one")
+        self.assertEqual(without_payload.priority, self.backend.priority_order, "the job keeps its place")
+
     def test_orders_run_before_customers_stock_and_catalogue(self):
         self.backend.batch_size = 1
         catalogue = self.backend._enqueue("noop", external_id="P1", category="catalogue")

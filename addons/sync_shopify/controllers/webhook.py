@@ -25,14 +25,23 @@ DELIVERY_HEADERS = ("Content-Type", "X-Shopify-Topic", "X-Shopify-Event-Id", "X-
 
 
 def parse_body(body, content_type):
+    """``(payload, JSON text to store)`` of a delivery body, JSON or XML.
+
+    A JSON body is stored as Shopify sent it (no second serialisation on the hot path);
+    an XML one as the JSON of what it says, so every stored event reads the same way.
+    """
     if "xml" in (content_type or ""):
         document = xmltodict.parse(body, disable_entities=True)
         root = next(iter(document.values()), None) if document else None
-        return _plain_keys(root or {})
+        payload = _plain_keys(root or {})
+        return payload, json.dumps(payload)
     payload = json.loads(body or b"{}")
     if not isinstance(payload, dict):
         raise ValueError("webhook body is not an object")
-    return payload
+    try:
+        return payload, body.decode()
+    except UnicodeDecodeError:  # JSON in UTF-16 or UTF-32: valid, but not kept byte for byte
+        return payload, json.dumps(payload)
 
 
 class ShopifyWebhookController(http.Controller):
@@ -55,7 +64,7 @@ class ShopifyWebhookController(http.Controller):
         headers = httprequest.headers
         backend = request.env["sync.backend"].sudo().browse(backend_id)
         try:
-            payload = parse_body(body, headers.get("Content-Type"))
+            payload, payload_text = parse_body(body, headers.get("Content-Type"))
         except (ValueError, xmltodict.expat.ExpatError) as error:
             # Signed by Shopify, so kept: a failed job with the whole delivery, for a person to read.
             delivery = {name: headers.get(name) for name in DELIVERY_HEADERS}
@@ -64,5 +73,5 @@ class ShopifyWebhookController(http.Controller):
                        topic=headers.get("X-Shopify-Topic"), error=error)
             backend._reject_incoming("webhook_delivery", json.dumps(delivery, indent=1), reason, category="order")
             return Response("Unreadable body", status=400)
-        request.env["sync.shopify.webhook"].sudo()._receive(backend, headers, payload)
+        request.env["sync.shopify.webhook"].sudo()._receive(backend, headers, payload, payload_text)
         return Response("ok", status=200)

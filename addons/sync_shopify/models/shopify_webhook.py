@@ -38,8 +38,11 @@ class SyncShopifyWebhook(models.Model):
     ]
 
     @api.model
-    def _receive(self, backend, headers, payload):
+    def _receive(self, backend, headers, payload, payload_text=None):
         """Store one authenticated delivery and queue its work; return the event, or None for a duplicate.
+
+        ``payload`` is the delivery's body read; ``payload_text`` the JSON text to store
+        (by default ``payload`` serialised).
 
         The request's hot path is one statement, in which every lookup goes through a
         unique index whatever the tables' statistics say: the event's INSERT (a duplicate
@@ -61,7 +64,8 @@ class SyncShopifyWebhook(models.Model):
             "backend": backend.id, "event": event_id or headers.get("X-Shopify-Hmac-Sha256"),
             "webhook": headers.get("X-Shopify-Webhook-Id"), "topic": topic,
             "triggered": shopify_datetime(headers.get("X-Shopify-Triggered-At")) or None, "gid": resource_gid,
-            "version": shopify_datetime(payload.get("updated_at")) or None, "payload": json.dumps(payload),
+            "version": shopify_datetime(payload.get("updated_at")) or None,
+            "payload": payload_text or json.dumps(payload),
             "uid": self.env.uid, "handled": order_job or topic == "app/uninstalled", "order_job": order_job,
             "unhandled": _("Topic not handled by the connector."),
             "stale": _("Older than the version already imported."),
