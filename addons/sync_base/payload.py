@@ -10,7 +10,7 @@ one correction is enough.
 
 import math
 import re
-from datetime import datetime
+from datetime import datetime, timezone
 
 from .exceptions import SyncValidationError
 
@@ -82,8 +82,8 @@ class Problems(list):
             self.append(self.env._("%(where)s is %(value)s, not a date and time", where=where, value=quote(value)))
             return
         try:
-            datetime.fromisoformat(value.replace("Z", "+00:00"))
-        except ValueError:
+            datetime.fromisoformat(value.replace("Z", "+00:00")).astimezone(timezone.utc)
+        except (ValueError, OverflowError):
             self.append(self.env._("%(where)s is %(value)s, not a date and time", where=where, value=quote(value)))
 
     def object(self, value, where, required=False):

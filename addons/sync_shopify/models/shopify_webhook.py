@@ -7,6 +7,16 @@ from .sync_backend_catalogue import shopify_datetime
 ORDER_TOPICS = ("orders/create", "orders/updated", "orders/cancelled", "orders/paid", "orders/fulfilled")
 
 
+def delivery_time(value):
+    """A delivery's time, or None when it cannot be read: the header is not signed, and
+    the order job reads the order itself, so an unreadable time only skips the
+    out-of-order check instead of refusing the delivery."""
+    try:
+        return shopify_datetime(value) or None
+    except (TypeError, ValueError, AttributeError):
+        return None
+
+
 class SyncShopifyWebhook(models.Model):
     """One webhook delivery Shopify made, kept so duplicates are recognised and work is traceable.
 
@@ -63,8 +73,8 @@ class SyncShopifyWebhook(models.Model):
         params.update({
             "backend": backend.id, "event": event_id or headers.get("X-Shopify-Hmac-Sha256"),
             "webhook": headers.get("X-Shopify-Webhook-Id"), "topic": topic,
-            "triggered": shopify_datetime(headers.get("X-Shopify-Triggered-At")) or None, "gid": resource_gid,
-            "version": shopify_datetime(payload.get("updated_at")) or None,
+            "triggered": delivery_time(headers.get("X-Shopify-Triggered-At")), "gid": resource_gid,
+            "version": delivery_time(payload.get("updated_at")),
             "payload": payload_text or json.dumps(payload),
             "uid": self.env.uid, "handled": order_job or topic == "app/uninstalled", "order_job": order_job,
             "unhandled": _("Topic not handled by the connector."),

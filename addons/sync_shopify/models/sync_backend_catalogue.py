@@ -1,8 +1,9 @@
 import json
 import logging
 import time
+from datetime import datetime, timezone
 
-from odoo import _, fields, models
+from odoo import _, models
 from odoo.addons.sync_base.exceptions import SyncMappingError, SyncRemoteError, SyncValidationError
 from odoo.tools import float_round
 
@@ -20,8 +21,21 @@ BULK_CHUNK = 500
 
 
 def shopify_datetime(value):
-    """Shopify's ISO time ('2026-04-01T10:00:00Z') as a naive UTC datetime."""
-    return fields.Datetime.to_datetime(value.replace("T", " ").replace("Z", "")[:19]) if value else False
+    """Shopify's ISO 8601 time as a naive UTC datetime to the second, False when empty.
+
+    GraphQL answers in UTC ('2026-04-01T10:00:00Z'); webhook bodies use the shop's offset
+    ('2026-04-01T06:00:00-04:00'): both must land on the same instant, or an update of a
+    shop west of Greenwich would look older than the version already imported.
+    """
+    if not value:
+        return False
+    moment = datetime.fromisoformat(value.replace("Z", "+00:00"))  # Python 3.10 does not read "Z"
+    if moment.tzinfo:
+        try:
+            moment = moment.astimezone(timezone.utc).replace(tzinfo=None)
+        except OverflowError as error:  # year 1 east of Greenwich
+            raise ValueError(f"{value} is out of range") from error
+    return moment.replace(microsecond=0)
 
 
 class SyncBackend(models.Model):

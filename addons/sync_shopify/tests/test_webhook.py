@@ -2,6 +2,7 @@ import base64
 import hashlib
 import hmac
 import json
+from datetime import timedelta, timezone
 
 from odoo.tests import HttpCase, tagged
 from odoo.tools import mute_logger
@@ -160,6 +161,20 @@ class TestWebhook(ShopifyOrderCase, HttpCase):
         self.assertEqual(stale_event.state, "ignored")
         self.assertFalse(stale_event.job_id)
         self.assertEqual(binding.external_updated_at.strftime("%Y-%m-%dT%H:%M:%SZ"), order["updatedAt"])
+
+    def test_an_update_in_the_shops_time_zone_is_compared_in_utc(self):
+        # Webhook bodies carry the shop's offset, GraphQL answers in UTC: the same instant.
+        order = self.new_orders()[0]
+        self.import_orders([order])
+        imported = self.Binding._find(self.backend, "order", external_id=order["id"]).external_updated_at
+        imported = imported.replace(tzinfo=timezone.utc)
+        new_york, berlin = timezone(timedelta(hours=-5)), timezone(timedelta(hours=2))
+        newer = (imported + timedelta(minutes=1)).astimezone(new_york).isoformat()
+        older = (imported - timedelta(minutes=1)).astimezone(berlin).isoformat()
+        self.post({"admin_graphql_api_id": order["id"], "updated_at": newer}, event_id="west")
+        self.post({"admin_graphql_api_id": order["id"], "updated_at": older}, event_id="east")
+        self.assertEqual(self.events(event_id="west").state, "queued", f"{newer} is after the imported version")
+        self.assertEqual(self.events(event_id="east").state, "ignored", f"{older} is before the imported version")
 
     def test_app_uninstalled_disconnects_the_backend_and_tells_staff(self):
         self.subscribe("app/uninstalled")
