@@ -19,7 +19,7 @@ from graphql.utilities import value_from_ast
 from .shopify_cost import SINGLE_QUERY_MAX, CostCalculator, is_connection
 from .shopify_schema import API_VERSION, get_schema
 from .shopify_search import matches, parse_query
-from .shopify_store import QUANTITY_NAMES, gid_kind, gid_number
+from .shopify_store import QUANTITY_NAMES, SHOP_TIMEZONE, gid_kind, gid_number
 
 MAX_PAGE = 250
 MAX_INPUT_ARRAY = 250
@@ -314,7 +314,7 @@ def _shop(context, source, args, info):
         "email": "owner@example.com",
         "contactEmail": "owner@example.com",
         "currencyCode": "EUR",
-        "ianaTimezone": "Europe/Paris",
+        "ianaTimezone": SHOP_TIMEZONE,
         "createdAt": "2024-01-01T00:00:00Z",
         "url": "https://" + sandbox.shop_domain,
         "plan": {

@@ -10,6 +10,7 @@ import itertools
 
 GID = "gid://shopify/%s/%d"
 CURRENCY = "EUR"
+SHOP_TIMEZONE = "Europe/Paris"  # the shop's ianaTimezone: REST webhook bodies give times in it
 TAX_RATE = 0.2
 QUANTITY_NAMES = (
     "available",

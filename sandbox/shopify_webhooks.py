@@ -1,11 +1,13 @@
 """Webhook bodies in the REST shape Shopify sends (numeric ids, snake_case,
 `admin_graphql_api_id`), rendered as JSON or XML."""
 
+import datetime
 import json
+import zoneinfo
 
 import xmltodict
 
-from .shopify_store import gid_number
+from .shopify_store import SHOP_TIMEZONE, gid_number
 
 ROOT_ELEMENT = {
     "orders": "order",
@@ -24,6 +26,15 @@ def topic_enum(topic):
     return topic.upper().replace("/", "_")
 
 
+def shop_time(value):
+    """A GraphQL time ('2026-04-01T10:00:00Z') as REST bodies give it: in the shop's time zone
+    ('2026-04-01T12:00:00+02:00')."""
+    if not value:
+        return value
+    moment = datetime.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    return moment.astimezone(zoneinfo.ZoneInfo(SHOP_TIMEZONE)).isoformat()
+
+
 def _amount(money_bag):
     return money_bag["shopMoney"]["amount"] if money_bag else "0.00"
 
@@ -36,12 +47,12 @@ def order_payload(store, order):
         "name": order["name"],
         "order_number": order["number"] + 1000,
         "email": order["email"],
-        "created_at": order["createdAt"],
-        "updated_at": order["updatedAt"],
-        "processed_at": order["processedAt"],
-        "cancelled_at": order["cancelledAt"],
+        "created_at": shop_time(order["createdAt"]),
+        "updated_at": shop_time(order["updatedAt"]),
+        "processed_at": shop_time(order["processedAt"]),
+        "cancelled_at": shop_time(order["cancelledAt"]),
         "cancel_reason": order["cancelReason"].lower() if order["cancelReason"] else None,
-        "closed_at": order["closedAt"],
+        "closed_at": shop_time(order["closedAt"]),
         "currency": order["currencyCode"],
         "financial_status": order["displayFinancialStatus"].lower(),
         "fulfillment_status": {"FULFILLED": "fulfilled", "PARTIALLY_FULFILLED": "partial"}.get(
@@ -76,7 +87,7 @@ def order_payload(store, order):
             {
                 "id": gid_number(r["id"]),
                 "admin_graphql_api_id": r["id"],
-                "created_at": r["createdAt"],
+                "created_at": shop_time(r["createdAt"]),
                 "note": r["note"],
             }
             for r in order["refunds"]
@@ -102,8 +113,8 @@ def product_payload(store, product):
         "vendor": product["vendor"],
         "product_type": product["productType"],
         "tags": ", ".join(product["tags"]),
-        "created_at": product["createdAt"],
-        "updated_at": product["updatedAt"],
+        "created_at": shop_time(product["createdAt"]),
+        "updated_at": shop_time(product["updatedAt"]),
         "variants": [
             {
                 "id": gid_number(v["id"]),
@@ -125,7 +136,7 @@ def level_payload(store, level):
         "inventory_item_id": gid_number(level["_item_id"]),
         "location_id": gid_number(level["_location_id"]),
         "available": level["_quantities"]["available"],
-        "updated_at": level["updatedAt"],
+        "updated_at": shop_time(level["updatedAt"]),
         "admin_graphql_api_id": level["id"],
     }
 
