@@ -19,6 +19,24 @@ QUOTE_LIMIT = 60
 ISO_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$")
 
 
+def utc_datetime(value):
+    """An ISO 8601 time ('2026-04-01T10:00:00Z', '2026-04-01T06:00:00.5-04:00') as a naive UTC
+    datetime, the way Odoo stores them; ValueError when it cannot be read.
+
+    Remote systems write the same instant in different offsets (Shopify's webhook bodies
+    in the shop's time zone, its GraphQL API in UTC): compared naive, they would be hours apart.
+    """
+    if not isinstance(value, str):
+        raise ValueError(f"{value!r} is not a time")
+    moment = datetime.fromisoformat(value.replace("Z", "+00:00"))  # Python 3.10 does not read "Z"
+    if moment.tzinfo:
+        try:
+            moment = moment.astimezone(timezone.utc).replace(tzinfo=None)
+        except OverflowError as error:  # year 1 east of Greenwich
+            raise ValueError(f"{value} is out of range") from error
+    return moment
+
+
 def quote(value):
     text = value if isinstance(value, str) else repr(value)
     return text if len(text) <= QUOTE_LIMIT else text[:QUOTE_LIMIT] + "…"
@@ -82,8 +100,8 @@ class Problems(list):
             self.append(self.env._("%(where)s is %(value)s, not a date and time", where=where, value=quote(value)))
             return
         try:
-            datetime.fromisoformat(value.replace("Z", "+00:00")).astimezone(timezone.utc)
-        except (ValueError, OverflowError):
+            utc_datetime(value)
+        except ValueError:
             self.append(self.env._("%(where)s is %(value)s, not a date and time", where=where, value=quote(value)))
 
     def object(self, value, where, required=False):

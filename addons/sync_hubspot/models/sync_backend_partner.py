@@ -5,6 +5,7 @@ from datetime import datetime
 from odoo import _, fields, models
 from odoo.addons.sync_base.exceptions import SyncError, SyncValidationError
 from odoo.addons.sync_base.models.sync_field_rule import normalise_value, plain_value, same_value
+from odoo.addons.sync_base.payload import utc_datetime
 from odoo.tools import split_every
 
 from . import hubspot_payload as payload
@@ -32,7 +33,7 @@ def parse_hubspot_datetime(value, keep_ms=False):
     if not value:
         return False
     try:
-        moment = datetime.strptime(value.rstrip("Z"), "%Y-%m-%dT%H:%M:%S.%f" if "." in value else "%Y-%m-%dT%H:%M:%S")
+        moment = utc_datetime(value)
     except ValueError:
         return False
     return moment if keep_ms else moment.replace(microsecond=0)

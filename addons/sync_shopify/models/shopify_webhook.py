@@ -13,7 +13,7 @@ def delivery_time(value):
     out-of-order check instead of refusing the delivery."""
     try:
         return shopify_datetime(value) or None
-    except (TypeError, ValueError, AttributeError):
+    except ValueError:
         return None
 
 

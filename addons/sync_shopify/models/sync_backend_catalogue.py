@@ -1,10 +1,10 @@
 import json
 import logging
 import time
-from datetime import datetime, timezone
 
 from odoo import _, models
 from odoo.addons.sync_base.exceptions import SyncMappingError, SyncRemoteError, SyncValidationError
+from odoo.addons.sync_base.payload import utc_datetime
 from odoo.tools import float_round
 
 from . import shopify_documents as docs
@@ -21,21 +21,9 @@ BULK_CHUNK = 500
 
 
 def shopify_datetime(value):
-    """Shopify's ISO 8601 time as a naive UTC datetime to the second, False when empty.
-
-    GraphQL answers in UTC ('2026-04-01T10:00:00Z'); webhook bodies use the shop's offset
-    ('2026-04-01T06:00:00-04:00'): both must land on the same instant, or an update of a
-    shop west of Greenwich would look older than the version already imported.
-    """
-    if not value:
-        return False
-    moment = datetime.fromisoformat(value.replace("Z", "+00:00"))  # Python 3.10 does not read "Z"
-    if moment.tzinfo:
-        try:
-            moment = moment.astimezone(timezone.utc).replace(tzinfo=None)
-        except OverflowError as error:  # year 1 east of Greenwich
-            raise ValueError(f"{value} is out of range") from error
-    return moment.replace(microsecond=0)
+    """Shopify's time as a naive UTC datetime to the second, False when empty: GraphQL
+    answers in UTC, webhook bodies in the shop's offset, and both are the same instant."""
+    return utc_datetime(value).replace(microsecond=0) if value else False
 
 
 class SyncBackend(models.Model):
