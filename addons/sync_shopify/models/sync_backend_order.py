@@ -688,12 +688,12 @@ class SyncBackend(models.Model):
 
         try:
             delivery = json.loads(job.payload or "")
-            payload, payload_text = parse_body(delivery["body"].encode(), delivery.get("Content-Type"))
+            body, body_text = parse_body(delivery["body"].encode(), delivery.get("Content-Type"))
         except (ValueError, KeyError, TypeError, xmltodict.expat.ExpatError) as error:
             raise SyncValidationError(
                 _("The webhook body still cannot be read (%s): correct it in the payload, then Retry.", error)
             ) from error
-        event = self.env["sync.shopify.webhook"].sudo()._receive(self, delivery, payload, payload_text)
+        event = self.env["sync.shopify.webhook"].sudo()._receive(self, delivery, body, body_text)
         return _("Delivery received.") if event else _("Already received: nothing to do.")
 
     def _shopify_run_app_uninstalled(self, job):
