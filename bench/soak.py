@@ -202,8 +202,10 @@ class Traffic:
 # ----------------------------------------------------------------------
 # Settling and counting
 # ----------------------------------------------------------------------
-def open_jobs(env):
-    env.cr.execute("SELECT count(*) FROM sync_job WHERE state IN ('pending', 'running')")
+def open_work(env):
+    """Jobs not finished, and Shopify webhook events whose work the queue has not taken in yet."""
+    env.cr.execute("""SELECT (SELECT count(*) FROM sync_job WHERE state IN ('pending', 'running'))
+                           + (SELECT count(*) FROM sync_shopify_webhook WHERE state = 'received')""")
     return env.cr.fetchone()[0]
 
 
@@ -223,7 +225,7 @@ def settle(registry, odoo, traffic, backends, deadline):
     while time.monotonic() < deadline:
         idle = traffic.shop.webhooks.drain(1) and traffic.hub.webhooks.drain(1)
         with registry.cursor() as cr:
-            left = open_jobs(odoo.api.Environment(cr, odoo.SUPERUSER_ID, {}))
+            left = open_work(odoo.api.Environment(cr, odoo.SUPERUSER_ID, {}))
         if idle and not left:
             quiet_since = quiet_since or time.monotonic()
             if time.monotonic() - quiet_since > 5:

@@ -172,19 +172,38 @@ def run_wrk(args, url, script, *script_args):
     }
 
 
+def take_in(args):
+    """The queue runner's intake, after the load: ``(events taken in, seconds)``.
+
+    Claims call it before they lock jobs; called alone here, so the queued jobs stay
+    pending for the checks (running them would need a shop).
+    """
+    odoo, registry = _odoo.registry(args.db)
+    taken, started = 0, time.perf_counter()
+    with registry.cursor() as cr:
+        backend = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})["sync.backend"].browse(args.backend_id)
+        while count := backend._queue_received_deliveries():
+            taken += count
+            cr.commit()
+    seconds = time.perf_counter() - started
+    odoo.sql_db.close_all()
+    return taken, seconds
+
+
 def check_stored(args, backend_id):
     import psycopg2
 
     with contextlib.closing(psycopg2.connect(dbname=args.db, **_odoo.pg_params())) as conn, conn.cursor() as cr:
         cr.execute("""SELECT count(*), count(DISTINCT event_id), count(job_id), count(DISTINCT job_id),
-                             count(*) FILTER (WHERE event_id NOT LIKE 'bench-%%' AND event_id NOT LIKE 'warm-%%')
+                             count(*) FILTER (WHERE event_id NOT LIKE 'bench-%%' AND event_id NOT LIKE 'warm-%%'),
+                             count(*) FILTER (WHERE state = 'received')
                         FROM sync_shopify_webhook WHERE backend_id = %s""", [backend_id])
-        events, distinct, with_job, distinct_jobs, foreign = cr.fetchone()
+        events, distinct, with_job, distinct_jobs, foreign, received = cr.fetchone()
         cr.execute("""SELECT count(*), count(DISTINCT external_id) FROM sync_job
                        WHERE backend_id = %s AND operation = 'order_import'""", [backend_id])
         jobs, distinct_orders = cr.fetchone()
     return {"events": events, "distinct_events": distinct, "with_job": with_job, "distinct_jobs": distinct_jobs,
-            "foreign": foreign, "jobs": jobs, "distinct_orders": distinct_orders}
+            "foreign": foreign, "received": received, "jobs": jobs, "distinct_orders": distinct_orders}
 
 
 def prepare(args, workdir):
@@ -260,9 +279,15 @@ def measure(args, workdir):
 
 def verify(args, warm, plain_runs, hook_runs):
     """Problems found: every accepted distinct delivery stored once, with exactly one job of its own."""
+    problems = []
+    inbox = check_stored(args, args.backend_id)
+    if inbox["with_job"] or inbox["received"] != inbox["events"]:
+        problems.append("the requests did more than store the events")
+    taken, seconds = take_in(args)
+    say(f"queue intake: {taken} events taken in in {seconds:.1f} s ({taken / max(seconds, 1e-9):.0f} events/s), "
+        "their order imports queued")
     stored = check_stored(args, args.backend_id)
     say(f"stored: {stored}")
-    problems = []
     accepted = warm + sum(min(r["requests"] - r["non2xx"], args.deliveries) for r in hook_runs)
     if any(r["requests"] > args.deliveries for r in hook_runs):
         say("wrk sent more deliveries than generated in a round: repeats were deduplicated (use --deliveries)")
@@ -273,7 +298,8 @@ def verify(args, warm, plain_runs, hook_runs):
         problems.append(f"{stored['events']} events stored for {accepted} accepted distinct deliveries")
     if stored["foreign"] or stored["distinct_events"] != stored["events"]:
         problems.append("unexpected or repeated event ids stored")
-    if not (stored["events"] == stored["with_job"] == stored["distinct_jobs"] == stored["jobs"]
+    if stored["received"] or taken != stored["events"] or not (
+            stored["events"] == stored["with_job"] == stored["distinct_jobs"] == stored["jobs"]
             == stored["distinct_orders"]):
         problems.append("not every stored event has exactly one job of its own")
     say(f"{accepted} distinct deliveries accepted (2xx), {stored['events']} stored and queued")

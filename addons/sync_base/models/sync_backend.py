@@ -299,6 +299,16 @@ class SyncBackend(models.Model):
         }
         return self.env["sync.job"].sudo()._create_or_merge(values)
 
+    def _queue_received_deliveries(self):
+        """Turn the deliveries that webhook requests only stored into jobs; return how many.
+
+        Called before every claim, so a delivery waits no longer than a job queued by
+        its request would. Connectors whose webhook endpoint keeps an inbox override it:
+        the request then writes one row and answers, and the queue runner pays for
+        the rest, in batches.
+        """
+        return 0
+
     # ------------------------------------------------------------------
     # Sync windows
     # ------------------------------------------------------------------

@@ -146,7 +146,11 @@ class SyncJob(models.Model):
     # ------------------------------------------------------------------
     @api.model
     def _create_or_merge(self, values):
-        """Create a job, or refresh the pending job with the same dedup key.
+        """Create a job, or merge it into the pending job with the same dedup key.
+
+        The newest payload wins; the job keeps its place in the queue and the most urgent
+        priority, so frequent edits do not starve it. ``values`` are ``sync.backend._enqueue``'s;
+        without a priority, the backend's for the category.
 
         A keyed job is queued in one INSERT ... ON CONFLICT on the pending-dedup index:
         PostgreSQL finds the pending job through that index whatever its statistics say
@@ -156,53 +160,36 @@ class SyncJob(models.Model):
         """
         if not values.get("dedup_key"):
             return self.create(values)
-        query, params = self._upsert_pending_query(values)
-        self.flush_model()
-        self.env.cr.execute(query, params)
-        job = self.browse(self.env.cr.fetchone()[0])
-        self.invalidate_model(["priority", "payload", "write_uid", "write_date"])
-        return job
-
-    @api.model
-    def _upsert_pending_query(self, values, source=None):
-        """``(SQL, parameters)``: insert the job of ``values``, or merge it into the pending job
-        with its dedup key. The newest payload wins; the job keeps its place in the queue
-        and the most urgent priority, so frequent edits do not starve it.
-
-        ``values`` are ``sync.backend._enqueue``'s (with a dedup key); without a priority,
-        the backend's for the category. The statement returns the job's id. It may run as a
-        CTE of a larger statement (webhooks), so its parameters are named ``job_*``; there
-        ``source`` is SQL of a row source of that statement: no row, no job.
-        """
         category = values["category"]
         if category not in dict(JOB_CATEGORIES):
             raise ValueError(f"unknown job category {category!r}")
-        params = {
-            f"job_{key}": value for key, value in dict(
-                values, uid=self.env.uid, priority=values.get("priority"), payload=values.get("payload") or None,
-                external_id=values.get("external_id") or None, res_model=values.get("res_model") or None,
-                res_id=values.get("res_id") or None, next_attempt_at=values.get("next_attempt_at") or None,
-                heavy=bool(values.get("heavy")),
-            ).items()
-        }
-        query = f"""
-            INSERT INTO sync_job (backend_id, company_id, operation, direction, category, priority, heavy,
-                                  external_id, payload, dedup_key, next_attempt_at, res_model, res_id,
-                                  state, attempts, create_uid, write_uid, create_date, write_date)
-            SELECT b.id, b.company_id, %(job_operation)s, %(job_direction)s, %(job_category)s,
-                   COALESCE(%(job_priority)s, b.priority_{category}), %(job_heavy)s,
-                   %(job_external_id)s, %(job_payload)s, %(job_dedup_key)s, %(job_next_attempt_at)s,
-                   %(job_res_model)s, %(job_res_id)s,
-                   'pending', 0, %(job_uid)s, %(job_uid)s, now() at time zone 'UTC', now() at time zone 'UTC'
-              FROM sync_backend b{f", {source}" if source else ""}
-             WHERE b.id = %(job_backend_id)s
-            ON CONFLICT (backend_id, dedup_key) WHERE state = 'pending' AND dedup_key IS NOT NULL
-            DO UPDATE SET priority = LEAST(sync_job.priority, EXCLUDED.priority),
-                          payload = COALESCE(EXCLUDED.payload, sync_job.payload),
-                          write_uid = EXCLUDED.write_uid, write_date = EXCLUDED.write_date
-            RETURNING id
-        """
-        return query, params
+        params = dict(
+            values, uid=self.env.uid, priority=values.get("priority"), payload=values.get("payload") or None,
+            external_id=values.get("external_id") or None, res_model=values.get("res_model") or None,
+            res_id=values.get("res_id") or None, next_attempt_at=values.get("next_attempt_at") or None,
+            heavy=bool(values.get("heavy")),
+        )
+        self.flush_model()
+        self.env.cr.execute(
+            f"""INSERT INTO sync_job (backend_id, company_id, operation, direction, category, priority, heavy,
+                                      external_id, payload, dedup_key, next_attempt_at, res_model, res_id,
+                                      state, attempts, create_uid, write_uid, create_date, write_date)
+                SELECT b.id, b.company_id, %(operation)s, %(direction)s, %(category)s,
+                       COALESCE(%(priority)s, b.priority_{category}), %(heavy)s,
+                       %(external_id)s, %(payload)s, %(dedup_key)s, %(next_attempt_at)s, %(res_model)s, %(res_id)s,
+                       'pending', 0, %(uid)s, %(uid)s, now() at time zone 'UTC', now() at time zone 'UTC'
+                  FROM sync_backend b
+                 WHERE b.id = %(backend_id)s
+                ON CONFLICT (backend_id, dedup_key) WHERE state = 'pending' AND dedup_key IS NOT NULL
+                DO UPDATE SET priority = LEAST(sync_job.priority, EXCLUDED.priority),
+                              payload = COALESCE(EXCLUDED.payload, sync_job.payload),
+                              write_uid = EXCLUDED.write_uid, write_date = EXCLUDED.write_date
+                RETURNING id""",
+            params,
+        )
+        job = self.browse(self.env.cr.fetchone()[0])
+        self.invalidate_model(["priority", "payload", "write_uid", "write_date"])
+        return job
 
     # ------------------------------------------------------------------
     # Claiming and processing
@@ -212,7 +199,9 @@ class SyncJob(models.Model):
         """Lock and return up to ``limit`` runnable jobs of ``backend`` that no one else holds.
 
         ``windows`` is ``backend._blocked_operations()``, computed by the caller once per run.
+        Deliveries the backend's webhooks stored since the last claim join the queue first.
         """
+        backend._queue_received_deliveries()
         blocked, heavy_blocked = windows or backend._blocked_operations()
         if "*" in blocked:
             return self.browse()

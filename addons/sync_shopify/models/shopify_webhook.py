@@ -1,9 +1,14 @@
 import json
+from collections import defaultdict
 
 from odoo import _, api, fields, models
+from odoo.tools.sql import create_index
 
 from .sync_backend_catalogue import shopify_datetime
 
+# Events taken in per claim: enough to drain a burst in a few claims, few enough that
+# one claim's transaction stays short.
+INTAKE_BATCH = 500
 ORDER_TOPICS = ("orders/create", "orders/updated", "orders/cancelled", "orders/paid", "orders/fulfilled")
 
 
@@ -20,8 +25,9 @@ def delivery_time(value):
 class SyncShopifyWebhook(models.Model):
     """One webhook delivery Shopify made, kept so duplicates are recognised and work is traceable.
 
-    The request only stores the event and queues the work; the queue does the rest,
-    so Shopify gets its answer in milliseconds and never times out on a slow import.
+    A transactional inbox: the request only stores the event, in one INSERT, and answers,
+    so Shopify gets its answer in milliseconds and never times out on a slow import. The
+    queue runner takes the received events in before each claim and queues their work.
     """
 
     _name = "sync.shopify.webhook"
@@ -39,7 +45,12 @@ class SyncShopifyWebhook(models.Model):
     resource_gid = fields.Char("Shopify object", index=True)
     resource_updated_at = fields.Datetime("Object version")
     payload = fields.Text()
-    state = fields.Selection([("queued", "Queued"), ("ignored", "Ignored")], default="queued", required=True)
+    state = fields.Selection(
+        [("received", "Received"), ("queued", "Queued"), ("ignored", "Ignored")],
+        default="received", required=True,
+        help="Received: stored by the request, its work is queued at the queue's next run. "
+             "Queued: its job is in the queue. Ignored: nothing to do (see the note).",
+    )
     note = fields.Char()
     job_id = fields.Many2one("sync.job", ondelete="set null")
 
@@ -47,70 +58,87 @@ class SyncShopifyWebhook(models.Model):
         ("event_uniq", "UNIQUE(backend_id, event_id)", "This Shopify event was already received."),
     ]
 
+    def init(self):
+        # The inbox: events whose work is not queued yet, read by every claim of the queue.
+        create_index(self.env.cr, "sync_shopify_webhook_received_idx", self._table, ["backend_id", "id"],
+                     where="state = 'received'")
+
     @api.model
     def _receive(self, backend, headers, payload, payload_text=None):
-        """Store one authenticated delivery and queue its work; return the event, or None for a duplicate.
+        """Store one authenticated delivery; return the event, or None for a duplicate.
 
         ``payload`` is the delivery's body read; ``payload_text`` the JSON text to store
-        (by default ``payload`` serialised).
-
-        The request's hot path is one statement, in which every lookup goes through a
-        unique index whatever the tables' statistics say: the event's INSERT (a duplicate
-        event id inserts nothing; an order update older than the version already imported
-        is stored as ignored) and, for a new queued order event, its job's upsert on the
-        pending-job dedup index. The event points to that job: the foreign key is checked
-        at the statement's end, once both rows exist.
+        (by default ``payload`` serialised). One statement, whose duplicate check goes
+        through the event_uniq index: a repeated event id inserts nothing, even when two
+        copies of an event arrive at the same moment.
         """
         topic = headers.get("X-Shopify-Topic") or ""
-        event_id = headers.get("X-Shopify-Event-Id") or headers.get("X-Shopify-Webhook-Id")
         resource_gid = payload.get("admin_graphql_api_id") or None
-        order_job = topic in ORDER_TOPICS and bool(resource_gid)
-        Job = self.env["sync.job"].sudo()
-        job_query, params = Job._upsert_pending_query(
-            backend._shopify_order_job_values(resource_gid or ""),
-            source="(SELECT 1 FROM verdict WHERE fresh AND note IS NULL AND %(order_job)s) AS new_order_event",
-        )
-        params.update({
-            "backend": backend.id, "event": event_id or headers.get("X-Shopify-Hmac-Sha256"),
-            "webhook": headers.get("X-Shopify-Webhook-Id"), "topic": topic,
-            "triggered": delivery_time(headers.get("X-Shopify-Triggered-At")), "gid": resource_gid,
-            "version": delivery_time(payload.get("updated_at")),
-            "payload": payload_text or json.dumps(payload),
-            "uid": self.env.uid, "handled": order_job or topic == "app/uninstalled", "order_job": order_job,
-            "unhandled": _("Topic not handled by the connector."),
-            "stale": _("Older than the version already imported."),
-        })
+        handled = topic == "app/uninstalled" or (topic in ORDER_TOPICS and bool(resource_gid))
         self.flush_model()
-        Job.flush_model()
-        # ON CONFLICT: two copies of one event arriving at once must not both pass the
-        # "fresh" check; the second one's job upsert only refreshes the first one's job.
         self.env.cr.execute(
-            f"""WITH verdict AS MATERIALIZED (
-                    SELECT CASE WHEN NOT %(handled)s THEN %(unhandled)s
-                                WHEN %(order_job)s AND EXISTS (
-                                     SELECT 1 FROM sync_binding
-                                      WHERE backend_id = %(backend)s AND external_type = 'order'
-                                        AND external_id = %(gid)s AND external_updated_at > %(version)s)
-                                THEN %(stale)s END AS note,
-                           NOT EXISTS (SELECT 1 FROM sync_shopify_webhook
-                                        WHERE backend_id = %(backend)s AND event_id = %(event)s) AS fresh
-                ), job AS ({job_query})
-                INSERT INTO sync_shopify_webhook (backend_id, event_id, webhook_id, topic, triggered_at, resource_gid,
-                                                  resource_updated_at, payload, state, note, job_id,
-                                                  create_uid, write_uid, create_date, write_date)
-                SELECT %(backend)s, %(event)s, %(webhook)s, %(topic)s, %(triggered)s, %(gid)s, %(version)s,
-                       %(payload)s, CASE WHEN note IS NULL THEN 'queued' ELSE 'ignored' END, note,
-                       (SELECT id FROM job), %(uid)s, %(uid)s, now() at time zone 'UTC', now() at time zone 'UTC'
-                  FROM verdict
-                ON CONFLICT (backend_id, event_id) DO NOTHING RETURNING id, state""",
-            params,
+            """INSERT INTO sync_shopify_webhook (backend_id, event_id, webhook_id, topic, triggered_at, resource_gid,
+                                                 resource_updated_at, payload, state, note,
+                                                 create_uid, write_uid, create_date, write_date)
+               VALUES (%(backend)s, %(event)s, %(webhook)s, %(topic)s, %(triggered)s, %(gid)s, %(version)s,
+                       %(payload)s, %(state)s, %(note)s,
+                       %(uid)s, %(uid)s, now() at time zone 'UTC', now() at time zone 'UTC')
+               ON CONFLICT (backend_id, event_id) DO NOTHING RETURNING id""",
+            {
+                "backend": backend.id,
+                "event": headers.get("X-Shopify-Event-Id") or headers.get("X-Shopify-Webhook-Id")
+                or headers.get("X-Shopify-Hmac-Sha256"),
+                "webhook": headers.get("X-Shopify-Webhook-Id"), "topic": topic,
+                "triggered": delivery_time(headers.get("X-Shopify-Triggered-At")), "gid": resource_gid,
+                "version": delivery_time(payload.get("updated_at")),
+                "payload": payload_text or json.dumps(payload), "uid": self.env.uid,
+                "state": "received" if handled else "ignored",
+                "note": None if handled else _("Topic not handled by the connector."),
+            },
         )
         row = self.env.cr.fetchone()
-        if not row:
-            return None
-        Job.invalidate_model(["priority", "payload", "write_uid", "write_date"])
-        event = self.browse(row[0])
-        if row[1] == "queued" and topic == "app/uninstalled":
-            event.job_id = backend._enqueue("app_uninstalled", category="other", priority=0,
-                                            dedup_key="shopify_app_uninstalled")
-        return event
+        return self.browse(row[0]) if row else None
+
+    @api.model
+    def _queue_received(self, backend, limit=INTAKE_BATCH):
+        """Queue the work of up to ``limit`` events ``backend``'s requests stored; return how many.
+
+        An order event queues its order's import, or joins the import already pending (one
+        job for every event of an order until it runs), unless it is older than the version
+        already imported: an older update never overwrites a newer one. An uninstall queues
+        the disconnection. The events are locked with SKIP LOCKED: runners on several
+        workers share the inbox instead of queuing an event twice.
+        """
+        self.flush_model()
+        self.env.cr.execute(
+            """SELECT w.id, w.topic, w.resource_gid,
+                      EXISTS (SELECT 1 FROM sync_binding b
+                               WHERE b.backend_id = w.backend_id AND b.external_type = 'order'
+                                 AND b.external_id = w.resource_gid
+                                 AND b.external_updated_at > w.resource_updated_at) AS stale
+                 FROM sync_shopify_webhook w
+                WHERE w.backend_id = %s AND w.state = 'received'
+                ORDER BY w.id
+                LIMIT %s
+                  FOR UPDATE OF w SKIP LOCKED""",
+            [backend.id, limit],
+        )
+        rows = self.env.cr.fetchall()
+        events_by_job = defaultdict(list)
+        stale = []
+        for event_id, topic, resource_gid, is_stale in rows:
+            if is_stale:
+                stale.append(event_id)
+            else:
+                events_by_job[self._queue_work(backend, topic, resource_gid)].append(event_id)
+        for job, event_ids in events_by_job.items():
+            self.browse(event_ids).write({"state": "queued", "job_id": job.id})
+        if stale:
+            self.browse(stale).write({"state": "ignored", "note": _("Older than the version already imported.")})
+        return len(rows)
+
+    @api.model
+    def _queue_work(self, backend, topic, resource_gid):
+        if topic == "app/uninstalled":
+            return backend._enqueue("app_uninstalled", priority=0, dedup_key="shopify_app_uninstalled")
+        return backend._shopify_enqueue_order(resource_gid)

@@ -99,16 +99,7 @@ class SyncBackend(models.Model):
 
     def _shopify_enqueue_order(self, order_gid, eta=None):
         self.ensure_one()
-        values = self._shopify_order_job_values(order_gid)
-        del values["backend_id"]
-        return self._enqueue(values.pop("operation"), eta=eta, **values)
-
-    def _shopify_order_job_values(self, order_gid):
-        """The import job of one order: ``_enqueue``'s arguments (webhooks queue it in SQL with them)."""
-        return {
-            "backend_id": self.id, "operation": "order_import", "external_id": order_gid, "direction": "import",
-            "category": "order", "dedup_key": f"order_import:{order_gid}",
-        }
+        return self._enqueue("order_import", external_id=order_gid, direction="import", category="order", eta=eta)
 
     def _shopify_run_order_import(self, job):
         order_gid = job.external_id
@@ -615,6 +606,11 @@ class SyncBackend(models.Model):
     # ------------------------------------------------------------------
     def _shopify_valid_hmac(self, body, signature):
         return valid_hmac(self.sudo().webhook_secret, body, signature)
+
+    def _queue_received_deliveries(self):
+        if self.code != "shopify":
+            return super()._queue_received_deliveries()
+        return self.env["sync.shopify.webhook"].sudo()._queue_received(self)
 
     @api.model
     @ormcache("backend_id")

@@ -36,19 +36,42 @@ class TestWebhook(ShopifyOrderCase, HttpCase):
     def deliver(self):
         self.assertTrue(self.shop.webhooks.drain(15))
 
+    def take_in(self):
+        """What the queue runner does before each claim."""
+        return self.backend._queue_received_deliveries()
+
     def subscribe(self, *topics, fmt="JSON"):
         for topic in topics:
             self.shop.subscribe(topic, self.url, fmt=fmt)
 
     # ------------------------------------------------------------------
-    def test_good_signature_is_stored_and_queued(self):
+    def test_good_signature_is_stored_then_queued_by_the_queue(self):
         order = self.new_orders()[0]
         response = self.post({"admin_graphql_api_id": order["id"], "updated_at": order["updatedAt"]})
         self.assertEqual(response.status_code, 200)
         event = self.events()
-        self.assertEqual((event.topic, event.state, event.resource_gid), ("orders/updated", "queued", order["id"]))
-        self.assertEqual(event.job_id.operation, "order_import")
-        self.assertFalse(self.sale_of(order), "nothing is processed inside the request")
+        self.assertEqual((event.topic, event.state, event.resource_gid), ("orders/updated", "received", order["id"]))
+        self.assertFalse(self.jobs("order_import"), "the request only stores the event")
+        self.assertEqual(self.take_in(), 1)
+        self.assertEqual(event.state, "queued")
+        self.assertEqual((event.job_id.operation, event.job_id.state), ("order_import", "pending"))
+        self.assertEqual(self.take_in(), 0, "an event is taken in once")
+        self.assertFalse(self.sale_of(order), "nothing is processed before the job runs")
+        self.run_queue()
+        self.assertTrue(self.sale_of(order))
+
+    def test_the_queue_takes_in_what_arrives_while_it_runs(self):
+        orders = self.new_orders(3)
+        for index, order in enumerate(orders):
+            self.post({"admin_graphql_api_id": order["id"]}, event_id=f"evt-{index}")
+        self.env["sync.shopify.webhook"]._queue_received(self.backend, limit=2)
+        self.assertEqual(sorted(self.events().mapped("state")), ["queued", "queued", "received"],
+                         "the oldest events first, as many as asked")
+        self.run_queue()
+        self.assertEqual(set(self.events().mapped("state")), {"queued"})
+        self.assertEqual(set(self.events().job_id.mapped("state")), {"done"})
+        for order in orders:
+            self.assertEqual(len(self.sales_named(order)), 1)
 
     def test_two_events_of_one_order_share_its_pending_job(self):
         order = self.new_orders()[0]
@@ -56,6 +79,7 @@ class TestWebhook(ShopifyOrderCase, HttpCase):
         self.assertEqual(self.post(payload, topic="orders/create", event_id="evt-a").status_code, 200)
         self.assertEqual(self.post(payload, topic="orders/paid", event_id="evt-b").status_code, 200)
         self.assertEqual(self.post(payload, topic="orders/paid", event_id="evt-b").status_code, 200)
+        self.assertEqual(self.take_in(), 2)
         events = self.events()
         self.assertEqual(len(events), 2, "a repeated event id is stored once")
         self.assertEqual(len(events.job_id), 1, "both events point to the order's one pending job")
@@ -157,8 +181,9 @@ class TestWebhook(ShopifyOrderCase, HttpCase):
         binding = self.Binding._find(self.backend, "order", external_id=order["id"])
         stale = {"admin_graphql_api_id": order["id"], "updated_at": "2000-01-01T00:00:00Z"}
         self.assertEqual(self.post(stale, event_id="stale").status_code, 200)
+        self.take_in()
         stale_event = self.events(event_id="stale")
-        self.assertEqual(stale_event.state, "ignored")
+        self.assertEqual((stale_event.state, stale_event.note), ("ignored", "Older than the version already imported."))
         self.assertFalse(stale_event.job_id)
         self.assertEqual(binding.external_updated_at.strftime("%Y-%m-%dT%H:%M:%SZ"), order["updatedAt"])
 
@@ -173,6 +198,7 @@ class TestWebhook(ShopifyOrderCase, HttpCase):
         older = (imported - timedelta(minutes=1)).astimezone(berlin).isoformat()
         self.post({"admin_graphql_api_id": order["id"], "updated_at": newer}, event_id="west")
         self.post({"admin_graphql_api_id": order["id"], "updated_at": older}, event_id="east")
+        self.take_in()
         self.assertEqual(self.events(event_id="west").state, "queued", f"{newer} is after the imported version")
         self.assertEqual(self.events(event_id="east").state, "ignored", f"{older} is before the imported version")
 
