@@ -80,7 +80,8 @@ def registry(db):
 
     if str(ROOT) not in sys.path:
         sys.path.insert(0, str(ROOT))
-    config.parse_config(["-d", db, *db_args(), f"--addons-path={addons_path()}", "--log-level=warn"])
+    if config["db_name"] != db:  # Odoo's configuration cannot be parsed twice in one process
+        config.parse_config(["-d", db, *db_args(), f"--addons-path={addons_path()}", "--log-level=warn"])
     return odoo, odoo.modules.registry.Registry(db)
 
 

@@ -3,25 +3,27 @@
 
 A fresh database (``--db``, default ``bench_hooks``) gets sync_shopify without demo data and
 one Shopify backend with a webhook secret. One real Odoo server serves both routes:
-``odoo server --workers=<2 x CPUs + 1>`` (prefork, ``--workers``), no cron thread (the queued jobs stay
-queued: only the ingest is measured), warn-level logging, without the gevent process
-(``_odoo.OdooServer``).
+``odoo server --workers=<2 x CPUs + 1>`` (prefork, ``--workers``), no cron thread (only the ingest
+is measured), warn-level logging, without the gevent process (``_odoo.OdooServer``).
 
 - webhook: ``POST /sync_shopify/webhook/<backend>``, ``orders/create`` deliveries of about
   1.3 KB (the sandbox's own order payload), each distinct: its own ``X-Shopify-Event-Id`` and
   order id, signed with the app secret (HMAC-SHA256). They are generated in Python before the
   run, one file per round; wrk's Lua script cycles through them, so no delivery repeats unless
   wrk sends more than the file holds (reported; repeats would be deduplicated, not queued twice).
-  The endpoint checks the HMAC, stores the event, queues its ``order_import`` job, answers 200.
+  The endpoint checks the HMAC, stores the event in the inbox the queue reads, answers 200.
+  After the load, the queue runner's intake turns the events into their ``order_import``
+  jobs, timed alone (the jobs stay pending).
 - plain: ``POST /web/webclient/version_info`` (core JSON-RPC route, ``auth="none"``: no core
   route is plainer while still going through the database like the webhook).
 
 wrk (Debian's, installed with apt-get if missing): one thread, ``--connections`` (8),
 ``--duration`` s (8) per run, runs alternated plain/webhook ``--rounds`` times (6) after a
 check of both routes and ``--warmup`` s (5) of unmeasured load on each. Rates count 2xx
-answers only. Checks: no non-2xx answer; every stored event is one of
-ours, has exactly one job and each job one event; stored events >= accepted deliveries and
-at most one more per connection per round (requests in flight when wrk stops are still served).
+answers only. Checks: no non-2xx answer; the requests queued nothing themselves; after the
+intake, every stored event is one of ours, has exactly one job and each job one event; stored
+events >= accepted deliveries and at most one more per connection per round (requests in
+flight when wrk stops are still served).
 Last line ``RESULT webhook_ingest <percent> % target >= 80 PASS|FAIL``.
 
 Run from the project root: ``bench/webhook_ingest [--duration S] [--rounds R] [--workers W]``.
@@ -320,7 +322,7 @@ def run_bench(args, workdir):
     print(f"{'route':<62}{'requests':>10}{'req/s':>9}")
     print(f"{f'plain: POST {PLAIN_PATH} (JSON-RPC)':<62}{sum(r['requests'] for r in plain_runs):>10}"
           f"{plain_rate:>9.0f}")
-    print(f"{'webhook: POST /sync_shopify/webhook/<id> (HMAC, store, queue)':<62}"
+    print(f"{'webhook: POST /sync_shopify/webhook/<id> (HMAC, store in inbox)':<62}"
           f"{sum(r['requests'] for r in hook_runs):>10}{hook_rate:>9.0f}")
     for problem in problems:
         say(f"FAIL: {problem}")

@@ -1,7 +1,7 @@
 {
     "name": "Sync Base",
     "summary": "Integration core: backends, bindings, sync queue, failure inbox, exchange log",
-    "version": "18.0.1.0.0",
+    "version": "18.0.1.1.0",
     "category": "Hidden/Tools",
     "author": "Sync Suite contributors",
     "website": "https://github.com/sync-suite/odoo-sync",

@@ -18,13 +18,16 @@ class SyncBinding(models.Model):
     _order = "backend_id, external_type, id"
     _rec_name = "external_id"
 
-    backend_id = fields.Many2one("sync.backend", required=True, ondelete="cascade", index=True)
-    company_id = fields.Many2one(related="backend_id.company_id", store=True, index=True)
+    # Neither indexed alone: bindings are looked up by external id or by record, each through
+    # its unique index, and an index on the backend or on the company (which the record rule
+    # adds to every search) would look just as cheap to a planner without statistics.
+    backend_id = fields.Many2one("sync.backend", required=True, ondelete="cascade")
+    company_id = fields.Many2one(related="backend_id.company_id", store=True)
     code = fields.Selection(related="backend_id.code", string="Connector")
     external_type = fields.Char(required=True, help="Kind of external object, e.g. product, variant, contact.")
-    external_id = fields.Char(required=True, index=True)
+    external_id = fields.Char(required=True)  # indexed by external_uniq, which leads with it
     res_model = fields.Char(required=True)
-    res_id = fields.Many2oneReference(required=True)
+    res_id = fields.Many2oneReference(required=True, index=False)  # record_uniq leads with it
     sync_hash = fields.Char(
         "Last payload hash", help="Hash of the last payload synced; an identical payload is not sent again."
     )
@@ -33,15 +36,19 @@ class SyncBinding(models.Model):
         "Remote version", help="Remote update time of the last state applied; older updates are ignored."
     )
 
+    # Each unique index leads with the column only its own lookups give (external id; record
+    # id), so the two never share leading columns: while the table has no statistics
+    # (autovacuum off), PostgreSQL would otherwise answer a lookup through the other one's
+    # (backend, type) prefix, reading every binding of that type.
     _sql_constraints = [
         (
             "external_uniq",
-            "UNIQUE(backend_id, external_type, external_id)",
+            "UNIQUE(external_id, backend_id, external_type)",
             "This external object is already linked to another Odoo record.",
         ),
         (
             "record_uniq",
-            "UNIQUE(backend_id, external_type, res_model, res_id)",
+            "UNIQUE(res_id, res_model, backend_id, external_type)",
             "This Odoo record is already linked to another external object of the same type.",
         ),
     ]

@@ -12,7 +12,9 @@ class SyncRecordLinkMixin(models.AbstractModel):
     _name = "sync.record.link.mixin"
     _description = "Link to a synced Odoo record"
 
-    res_model = fields.Char("Model", index="btree_not_null")
+    # Lookups by record always give the id: a model name alone (a handful of values) would
+    # only give PostgreSQL an index to walk every link of that model with.
+    res_model = fields.Char("Model")
     res_id = fields.Many2oneReference("Record ID", model_field="res_model", index="btree_not_null")
     record_name = fields.Char("Record", compute="_compute_record_name")
 

@@ -1,5 +1,5 @@
 from odoo.tests import tagged
-from odoo.tools import mute_logger
+from odoo.tools import SQL, mute_logger
 from psycopg2 import IntegrityError
 
 from .common import SyncCase
@@ -24,6 +24,38 @@ class TestBinding(SyncCase):
         # Another external type (a company and its contact) may point at the same record.
         self.Binding.create({"backend_id": self.backend.id, "external_type": "company", "external_id": "101",
                              "res_model": "res.partner", "res_id": self.partner.id})
+
+    def rows_read_beyond_the_match(self, domain):
+        """Rows PostgreSQL reads and throws away to answer the binding search of ``domain``."""
+        query = self.Binding._search(domain, limit=1)
+        self.cr.execute(SQL("EXPLAIN (ANALYZE, FORMAT JSON) %s", query.select()))
+        plans, removed = [self.cr.fetchone()[0][0]["Plan"]], 0
+        while plans:
+            plan = plans.pop()
+            removed += plan.get("Rows Removed by Filter", 0) + plan.get("Rows Removed by Index Recheck", 0)
+            plans += plan.get("Plans", [])
+        return removed
+
+    def test_lookups_read_only_the_binding_they_look_for(self):
+        # Each unique index leads with its own lookup's column: while the table has no
+        # statistics, a lookup by external id must not walk the record index's
+        # (backend, type) prefix, nor a lookup by record the external one's.
+        partners = self.env["res.partner"].create([{"name": f"Bound {index}"} for index in range(300)])
+        self.Binding._bind_many(self.backend, "contact", [(partner, f"c-{partner.id}", None, {})
+                                                          for partner in partners])
+        self.env.flush_all()
+        self.cr.execute("SET LOCAL enable_seqscan = off")  # a small table's scan is not the question
+        target = partners[150]
+        by_external_id = [("backend_id", "=", self.backend.id), ("external_type", "=", "contact"),
+                          ("external_id", "=", f"c-{target.id}")]
+        by_records = [("backend_id", "=", self.backend.id), ("external_type", "=", "contact"),
+                      ("res_model", "=", "res.partner"), ("res_id", "in", partners[10:13].ids)]
+        self.assertEqual(self.rows_read_beyond_the_match(by_external_id), 0)
+        self.assertEqual(self.rows_read_beyond_the_match(by_records), 0)
+        self.Binding = self.Binding.with_user(self.sync_user)  # the company rule's clause joins in
+        self.assertEqual(self.rows_read_beyond_the_match(by_external_id), 0)
+        self.assertEqual(self.rows_read_beyond_the_match(by_records), 0)
+        self.assertEqual(self.Binding._find(self.backend, "contact", record=target).external_id, f"c-{target.id}")
 
     def test_hash_detects_unchanged_payloads(self):
         binding = self.Binding._bind(self.backend, "contact", self.partner, "7", payload={"a": 1, "b": [1, 2]})
