@@ -1,3 +1,4 @@
+import contextvars
 import json
 import logging
 import random
@@ -29,10 +30,11 @@ SENSITIVE_HEADERS = {
     "x-shopify-hmac-sha256",
     "x-hubspot-signature-v3",
 }
-# Exchanges of the jobs running in this process, by token, until the job's outcome is
-# known (see ``_log_exchange``). The context carries the token, not the list: Odoo
-# reuses an Environment whose context is merely *equal*, and two empty lists are equal.
-EXCHANGE_BUFFERS = {}
+# Exchanges of the job running in this thread, until its outcome is known (see
+# ``_log_exchange``). Not in the context: a value unique to each job would give every job
+# new Environments, which stay in the transaction's set that each new Environment is looked
+# up in, so every job of a long queue run made the next ones slower.
+RUNNING_JOB_EXCHANGES = contextvars.ContextVar("sync_base_running_job_exchanges", default=None)
 JOB_CATEGORIES = [
     ("order", "Orders"),
     ("customer", "Customers"),
@@ -469,7 +471,7 @@ class SyncBackend(models.Model):
         that explains the failure must survive that rollback, so the job collects its
         exchanges and writes them after the savepoint (see ``sync.job._run``).
         """
-        buffer = EXCHANGE_BUFFERS.get(self.env.context.get("sync_base_exchange_token"))
+        buffer = RUNNING_JOB_EXCHANGES.get()
         if buffer is not None:
             buffer.append(values)
             return values

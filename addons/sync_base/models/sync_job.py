@@ -4,7 +4,6 @@ import os
 import socket
 import time
 import traceback
-import uuid
 from collections import defaultdict
 from datetime import timedelta
 from functools import partial
@@ -16,7 +15,7 @@ from odoo.exceptions import ValidationError as OdooValidationError
 from odoo.tools import mute_logger
 
 from ..exceptions import SyncError
-from .sync_backend import EXCHANGE_BUFFERS, JOB_CATEGORIES
+from .sync_backend import JOB_CATEGORIES, RUNNING_JOB_EXCHANGES
 
 _logger = logging.getLogger(__name__)
 
@@ -304,15 +303,15 @@ class SyncJob(models.Model):
         exchanges_of_done = []
         failed = self.browse()
         for jobs, run in self._work_units():
-            token = uuid.uuid4().hex
-            buffer = EXCHANGE_BUFFERS[token] = []
+            buffer = []
+            collecting = RUNNING_JOB_EXCHANGES.set(buffer)
             try:
                 with self.env.cr.savepoint():
-                    outcomes = run(token)
+                    outcomes = run()
             except Exception as error:  # noqa: BLE001 - every failure is recorded on its jobs
                 outcomes = dict.fromkeys(jobs.ids, error)
             finally:
-                EXCHANGE_BUFFERS.pop(token)
+                RUNNING_JOB_EXCHANGES.reset(collecting)
             exchanges = self.env["sync.exchange"]
             if any(isinstance(outcome, Exception) for outcome in outcomes.values()):
                 exchanges = self.env["sync.exchange"].sudo().create([dict(v, job_id=jobs[0].id) for v in buffer])
@@ -373,18 +372,17 @@ class SyncJob(models.Model):
         for (_backend, operation), jobs in groups.items():
             yield jobs, partial(jobs._run_batch, operation)
 
-    def _run_single(self, exchange_token):
+    def _run_single(self):
         self.ensure_one()
-        return {self.id: self._execute(exchange_token)}
+        return {self.id: self._execute()}
 
-    def _run_batch(self, operation, exchange_token):
+    def _run_batch(self, operation):
         """A batch handler returns ``{job id: result or exception}`` for its jobs."""
-        backend = self.backend_id.with_context(sync_base_exchange_token=exchange_token)
-        return backend._job_batch_handler(operation)(self)
+        return self.backend_id._job_batch_handler(operation)(self)
 
-    def _execute(self, exchange_token):
+    def _execute(self):
         self.ensure_one()
-        backend = self.backend_id.with_context(sync_base_exchange_token=exchange_token)
+        backend = self.backend_id
         handler = backend._job_handler(self.operation)
         if handler is None:
             raise SyncError(
