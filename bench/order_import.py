@@ -70,17 +70,24 @@ def worker_command(args, role, *extra):
 
 
 def _profiled(args, side, function):
-    """Run ``function``, under cProfile with ``--profile``; return ``(its result, SQL queries it ran)``."""
+    """Run ``function``, under cProfile with ``--profile``; return its figures as a JSON line's fields.
+
+    ``processed`` (its result), ``queries`` (SQL queries it ran), ``cpu`` (this process's CPU seconds).
+    """
     from odoo import sql_db
 
-    before = sql_db.sql_counter
+    queries, cpu = sql_db.sql_counter, time.process_time()
+
+    def figures(processed):
+        return {"processed": processed, "queries": sql_db.sql_counter - queries, "cpu": time.process_time() - cpu}
+
     if not args.profile:
-        return function(), sql_db.sql_counter - before
+        return figures(function())
     import cProfile
 
     profiler = cProfile.Profile()
     try:
-        return profiler.runcall(function), sql_db.sql_counter - before
+        return figures(profiler.runcall(function))
     finally:
         profiler.dump_stats(f"{args.profile}.{side}.{os.getpid()}")
 
@@ -105,8 +112,7 @@ def child_import_worker(args):
                     return processed
                 time.sleep(0.1)
 
-    processed, queries = _profiled(args, "import", work)
-    print(json.dumps({"processed": processed, "queries": queries, "finished": time.time()}), flush=True)
+    print(json.dumps(dict(_profiled(args, "import", work), finished=time.time())), flush=True)
 
 
 def child_floor_worker(args):
@@ -129,14 +135,23 @@ def child_floor_worker(args):
             cr.commit()
         return len(values)
 
-    processed, queries = _profiled(args, "floor", work)
-    print(json.dumps({"processed": processed, "queries": queries, "finished": time.time()}), flush=True)
+    print(json.dumps(dict(_profiled(args, "floor", work), finished=time.time())), flush=True)
+
+
+def machine_cpu_seconds():
+    """(busy, all) CPU seconds of the whole machine so far, from /proc/stat (every process, PostgreSQL too)."""
+    ticks = [int(value) for value in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    idle = ticks[3] + ticks[4]  # idle, iowait
+    per_second = os.sysconf("SC_CLK_TCK")
+    return (sum(ticks) - idle) / per_second, sum(ticks) / per_second
 
 
 def run_workers(args, role, per_worker_extra):
-    """Start the workers, let them load Odoo, give the go.
+    """Start the workers, let them load Odoo, give the go; return the side's figures.
 
-    Returns (seconds, processed per worker, bench process CPU seconds, SQL queries of all workers).
+    ``seconds`` (wall, first go to last finish), ``split`` (jobs or orders per worker),
+    ``bench_cpu`` (this process: the sandbox), ``worker_cpu`` (all workers), ``machine_busy``
+    (share of the machine's CPU time in use meanwhile) and ``queries`` (SQL, all workers).
     """
     workers = [
         subprocess.Popen(worker_command(args, role, *extra), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
@@ -147,19 +162,30 @@ def run_workers(args, role, per_worker_extra):
         for worker in workers:
             if worker.stdout.readline().strip() != "ready":
                 raise SystemExit(f"a {role} did not start")
-        cpu, started = time.process_time(), time.time()
+        cpu, machine, started = time.process_time(), machine_cpu_seconds(), time.time()
         for worker in workers:
             worker.stdin.write("go\n")
             worker.stdin.flush()
         outputs = [worker.communicate()[0] for worker in workers]
+        busy, total = (after - before for after, before in zip(machine_cpu_seconds(), machine, strict=True))
         if any(worker.returncode for worker in workers):
             raise SystemExit(f"a {role} failed (exit codes {[w.returncode for w in workers]})")
         results = [json.loads(output.strip().splitlines()[-1]) for output in outputs]
     finally:
         _odoo.stop_processes(workers)
-    elapsed = max(result["finished"] for result in results) - started
-    return (elapsed, [result["processed"] for result in results], time.process_time() - cpu,
-            sum(result["queries"] for result in results))
+    return {
+        "seconds": max(result["finished"] for result in results) - started,
+        "split": [result["processed"] for result in results],
+        "bench_cpu": time.process_time() - cpu,
+        "worker_cpu": sum(result["cpu"] for result in results),
+        "machine_busy": busy / total if total else 0.0,
+        "queries": sum(result["queries"] for result in results),
+    }
+
+
+def describe(side, args):
+    return (f"CPU: workers {side['worker_cpu']:.1f}s, machine {side['machine_busy']:.0%} busy; "
+            f"{side['queries'] / args.orders:.1f} SQL queries per order")
 
 
 # ----------------------------------------------------------------------
@@ -275,9 +301,10 @@ def run_floor(args, registry, workdir, values, import_total):
         path = Path(workdir) / f"floor-{index}.json"
         path.write_text(json.dumps(values[index::args.workers]))
         files.append(["--values", str(path), *extra])
-    floor_s, floor_split, _cpu, queries = run_workers(args, "floor-worker", files)
-    say(f"floor: {args.workers} worker process(es) created and confirmed {floor_split} orders in {floor_s:.1f}s; "
-        f"{queries / args.orders:.1f} SQL queries per order")
+    floor = run_workers(args, "floor-worker", files)
+    floor_s = floor["seconds"]
+    say(f"floor: {args.workers} worker process(es) created and confirmed {floor['split']} orders in {floor_s:.1f}s; "
+        + describe(floor, args))
     with registry.cursor() as cr:
         cr.execute("""SELECT count(*), count(*) FILTER (WHERE state = 'sale'), sum(amount_total) FROM sale_order
                        WHERE origin LIKE 'bench floor %%'""")
@@ -313,9 +340,10 @@ def run_bench(args, workdir):
             f"order_import jobs queued; sandbox at {shop.url}")
 
         extra = ["--profile", args.profile] if args.profile else []
-        import_s, import_split, sandbox_cpu, queries = run_workers(args, "import-worker", [extra] * args.workers)
-        say(f"import: {args.workers} worker process(es) ran {import_split} jobs in {import_s:.1f}s; "
-            f"sandbox (bench process) CPU {sandbox_cpu:.1f}s; {queries / args.orders:.1f} SQL queries per order")
+        imported = run_workers(args, "import-worker", [extra] * args.workers)
+        import_s = imported["seconds"]
+        say(f"import: {args.workers} worker process(es) ran {imported['split']} jobs in {import_s:.1f}s; "
+            f"sandbox (bench process) CPU {imported['bench_cpu']:.1f}s; " + describe(imported, args))
         with registry.cursor() as cr:
             env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
             backend = backend.with_env(env)

@@ -105,6 +105,15 @@ class _QuietHandler(WSGIRequestHandler):
     def connection_dropped(self, error, environ=None):
         pass
 
+    def send_header(self, keyword, value):
+        # Werkzeug's development server closes the connection after every answer; Shopify
+        # and HubSpot keep it open for the client's next call, and so does the emulator.
+        # Safe because _wsgi reads every request's body: the next request starts where
+        # the stream stands.
+        if keyword.lower() == "connection" and value.lower() == "close":
+            return
+        super().send_header(keyword, value)
+
 
 class DropConnection(Exception):
     """Raised by a handler to close the socket without an answer."""
@@ -179,6 +188,7 @@ class SandboxServer:
     # -- request path -----------------------------------------------------
     def _wsgi(self, environ, start_response):
         request = Request(environ)
+        request.get_data()  # the whole body, also when unused: the connection stays open (keep-alive)
         if request.path.startswith("/_sandbox/"):
             return self._control(request)(environ, start_response)
         record = self._record(request)

@@ -66,7 +66,8 @@ class SyncBinding(models.Model):
             domain += [("res_model", "=", record._name), ("res_id", "=", record.id)]
         if external_id is not None:
             domain.append(("external_id", "=", str(external_id)))
-        return self.search(domain, limit=1)
+        # By id: the model's order (by backend) would join the backends for a row the key already picks.
+        return self.search(domain, limit=1, order="id")
 
     @api.model
     def _bind(self, backend, external_type, record, external_id, payload=None):
@@ -92,7 +93,7 @@ class SyncBinding(models.Model):
                 for binding in self.search([
                     ("backend_id", "=", backend.id), ("external_type", "=", external_type),
                     ("res_model", "=", records._name), ("res_id", "in", records.ids),
-                ])
+                ], order="id")
             }
         now = fields.Datetime.now()
         to_create, bindings = [], []

@@ -28,6 +28,14 @@ class SaleOrder(models.Model):
         binding = self.env["sync.binding"].sudo()._find(backend, "order", external_id=order_gid)
         return self.browse(binding.res_id).exists() if binding else self.browse()
 
+    def _prepare_confirmation_values(self):
+        values = super()._prepare_confirmation_values()
+        if self.env.context.get("sync_shopify_importing"):
+            # An imported order is dated when the buyer placed it in Shopify, also when it is
+            # confirmed later (payment captured, backfill): sales reports count it on that day.
+            values.pop("date_order", None)
+        return values
+
 
 class SaleOrderLine(models.Model):
     _inherit = "sale.order.line"

@@ -119,7 +119,10 @@ class SyncBackend(models.Model):
             # No savepoint of its own: the job's savepoint rolls the order back with the
             # binding. A nested one would also flush the new order's pending mail tracking
             # and log its confirmation as a change, which a plain create + confirm does not.
-            self.env["sync.binding"].sudo()._bind_many(self, "order", [(order, order_gid, None, updated_at)])
+            # The sale order is new, so it has no binding yet (existing={}).
+            self.env["sync.binding"].sudo()._bind_many(
+                self, "order", [(order, order_gid, None, updated_at)], existing={}
+            )
         except psycopg2.errors.UniqueViolation as error:
             raise ShopifyConcurrentImport(
                 _("Order %(name)s was imported by another worker at the same time; checking again.",
@@ -343,7 +346,7 @@ class SyncBackend(models.Model):
             bindings = self.env["sync.binding"].sudo().search([
                 ("backend_id", "=", self.id), ("external_type", "=", "variant"),
                 ("external_id", "in", sorted(variant_gids)),
-            ])
+            ], order="id")
             existing = Product.browse(bindings.mapped("res_id")).exists()
             bound = {binding.external_id: Product.browse(binding.res_id) for binding in bindings
                      if binding.res_id in existing.ids}

@@ -34,6 +34,23 @@ class TestOrderImport(ShopifyOrderCase):
         self.assertEqual(sale.partner_id.email, order["email"])
         self.assertEqual(sale.partner_shipping_id.city, order["shippingAddress"]["city"])
 
+    def test_confirmed_order_keeps_the_date_the_buyer_placed_it(self):
+        # Odoo dates an order when it is confirmed; a backfilled order placed in March must
+        # still count in March's sales.
+        order = self.new_orders()[0]
+        self.shop.store.orders[order["id"]]["createdAt"] = "2026-03-14T09:30:00Z"
+        self.import_orders([order])
+        sale = self.sale_of(order)
+        self.assertEqual(sale.state, "sale")
+        self.assertEqual(str(sale.date_order), "2026-03-14 09:30:00")
+        # A sale order made in Odoo is still dated by its confirmation.
+        own = self.env["sale.order"].create({
+            "partner_id": sale.partner_id.id, "date_order": "2026-03-14 09:30:00",
+            "order_line": [(0, 0, {"product_id": sale.order_line[0].product_id.id})],
+        })
+        own.action_confirm()
+        self.assertNotEqual(str(own.date_order), "2026-03-14 09:30:00")
+
     def test_discounts_are_kept_on_the_lines(self):
         orders = self.shop.generate_orders(12, seed=3, cancel_rate=0, refund_rate=0)
         discounted = next(order for order in orders if order["discountCodes"])
