@@ -311,6 +311,10 @@ class SyncBackend(models.Model):
         """
         return 0
 
+    def _received_deliveries_count(self):
+        """How many stored deliveries wait for ``_queue_received_deliveries``: work for the next run."""
+        return 0
+
     # ------------------------------------------------------------------
     # Sync windows
     # ------------------------------------------------------------------

@@ -12,7 +12,7 @@ import psycopg2
 from odoo import _, api, fields, models, modules
 from odoo.exceptions import AccessError, UserError
 from odoo.exceptions import ValidationError as OdooValidationError
-from odoo.tools import mute_logger
+from odoo.tools import SQL, mute_logger
 
 from ..exceptions import SyncError
 from .sync_backend import JOB_CATEGORIES, RUNNING_JOB_EXCHANGES
@@ -201,27 +201,14 @@ class SyncJob(models.Model):
         Deliveries the backend's webhooks stored since the last claim join the queue first.
         """
         backend._queue_received_deliveries()
-        blocked, heavy_blocked = windows or backend._blocked_operations()
-        if "*" in blocked:
+        runnable = self._runnable_where(backend, windows or backend._blocked_operations())
+        if runnable is None:
             return self.browse()
         self.env.flush_all()  # raw SQL below must see cancellations and retries made in this transaction
-        query = """
-            SELECT id FROM sync_job
-             WHERE state = 'pending'
-               AND backend_id = %(backend)s
-               AND (next_attempt_at IS NULL OR next_attempt_at <= %(now)s)
-               {heavy}
-               {blocked}
-             ORDER BY priority, id
-             LIMIT %(limit)s
-               FOR NO KEY UPDATE SKIP LOCKED
-        """.format(
-            heavy="AND NOT COALESCE(heavy, FALSE)" if heavy_blocked else "",
-            blocked="AND operation NOT IN %(blocked)s" if blocked else "",
-        )
-        self.env.cr.execute(
-            query, {"backend": backend.id, "now": fields.Datetime.now(), "limit": limit, "blocked": tuple(blocked)}
-        )
+        self.env.cr.execute(SQL(
+            "SELECT id FROM sync_job WHERE %s ORDER BY priority, id LIMIT %s FOR NO KEY UPDATE SKIP LOCKED",
+            runnable, limit,
+        ))
         jobs = self.browse([row[0] for row in self.env.cr.fetchall()])
         if jobs:
             self.env.cr.execute(
@@ -232,6 +219,26 @@ class SyncJob(models.Model):
             )
             jobs.invalidate_recordset()
         return jobs
+
+    @api.model
+    def _runnable_where(self, backend, windows):
+        """SQL condition of the jobs of ``backend`` that may run now, or None when a window holds them all.
+
+        Pending and due, and not held by ``windows`` (``backend._blocked_operations()``):
+        the claim takes these, and only these count as work left for the next run.
+        """
+        blocked, heavy_blocked = windows
+        if "*" in blocked:
+            return None
+        conditions = [
+            SQL("state = 'pending' AND backend_id = %s", backend.id),
+            SQL("(next_attempt_at IS NULL OR next_attempt_at <= %s)", fields.Datetime.now()),
+        ]
+        if heavy_blocked:
+            conditions.append(SQL("NOT COALESCE(heavy, FALSE)"))
+        if blocked:
+            conditions.append(SQL("operation NOT IN %s", tuple(sorted(blocked))))
+        return SQL(" AND ").join(conditions)
 
     @api.model
     def _process_queue(self, backends=None, commit=True, time_limit=None):
@@ -282,15 +289,19 @@ class SyncJob(models.Model):
 
     @api.model
     def _runnable_count(self, backends):
-        return self.search_count(
-            [
-                ("backend_id", "in", backends.ids),
-                ("state", "=", "pending"),
-                "|",
-                ("next_attempt_at", "=", False),
-                ("next_attempt_at", "<=", fields.Datetime.now()),
-            ]
-        )
+        """Work the next run could do now: runnable jobs and deliveries not yet taken in.
+
+        Jobs a window holds are not counted: the cron re-runs at once while this is not
+        zero, and would otherwise spin until the window closes.
+        """
+        self.flush_model()
+        count = 0
+        for backend in backends:
+            runnable = self._runnable_where(backend, backend._blocked_operations())
+            if runnable is not None:
+                self.env.cr.execute(SQL("SELECT count(*) FROM sync_job WHERE %s", runnable))
+                count += self.env.cr.fetchone()[0] + backend._received_deliveries_count()
+        return count
 
     def _run(self):
         """Run the jobs and record each one's outcome.

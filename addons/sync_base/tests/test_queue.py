@@ -262,6 +262,30 @@ class TestQueue(SyncCase):
             self.run_queue()
         self.assertEqual(held.state, "done")
 
+    def test_the_cron_reruns_at_once_only_for_work_it_may_do_now(self):
+        # The queue cron triggers itself again while work is left; work a window holds is
+        # not work left, or the cron would run back to back until the window closes.
+        self.env.company.partner_id.tz = "UTC"
+        self.env["sync.blackout"].create({
+            "backend_id": self.backend.id, "name": "Inventory count", "start_hour": 22.0, "end_hour": 23.0,
+        })
+        self.backend.restrict_heavy_to_window = True
+        cron = self.env.ref("sync_base.ir_cron_sync_job_process")
+        Trigger = self.env["ir.cron.trigger"]
+        held = self.backend._enqueue("noop", external_id="held")
+        with freeze_time("2026-11-23 22:30:00"):
+            self.assertEqual(self.run_queue(), (0, 0), "every operation is held: nothing to do now")
+            triggers = Trigger.search_count([("cron_id", "=", cron.id)])
+            self.Job._cron_process_queue()
+            self.assertEqual(Trigger.search_count([("cron_id", "=", cron.id)]), triggers, "no immediate re-run")
+        heavy = self.backend._enqueue("noop", external_id="heavy", heavy=True)
+        retry_later = self.backend._enqueue("noop", external_id="later")
+        retry_later.next_attempt_at = datetime(2026, 11, 23, 15, 0)
+        with freeze_time("2026-11-23 14:00:00"):  # outside the night window: heavy jobs wait
+            self.assertEqual(self.Job._runnable_count(self.backend), 1, "only the held job is runnable now")
+            self.assertEqual(self.run_queue(), (1, 0))
+        self.assertEqual((held.state, heavy.state, retry_later.state), ("done", "pending", "pending"))
+
     def test_failures_make_one_activity_per_type_and_backend(self):
         self.backend.user_id = self.sync_manager
         self.server.answers = [(422, {"errors": "invalid"}, {})]

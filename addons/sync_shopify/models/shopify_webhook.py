@@ -138,6 +138,15 @@ class SyncShopifyWebhook(models.Model):
         return len(rows)
 
     @api.model
+    def _received_count(self, backend):
+        self.flush_model(["state"])
+        # Through the partial index of received events, like the intake.
+        self.env.cr.execute(
+            "SELECT count(*) FROM sync_shopify_webhook WHERE backend_id = %s AND state = 'received'", [backend.id]
+        )
+        return self.env.cr.fetchone()[0]
+
+    @api.model
     def _queue_work(self, backend, topic, resource_gid):
         if topic == "app/uninstalled":
             return backend._enqueue("app_uninstalled", priority=0, dedup_key="shopify_app_uninstalled")

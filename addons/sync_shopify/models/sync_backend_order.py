@@ -615,6 +615,11 @@ class SyncBackend(models.Model):
             return super()._queue_received_deliveries()
         return self.env["sync.shopify.webhook"].sudo()._queue_received(self)
 
+    def _received_deliveries_count(self):
+        if self.code != "shopify":
+            return super()._received_deliveries_count()
+        return self.env["sync.shopify.webhook"].sudo()._received_count(self)
+
     @api.model
     @ormcache("backend_id")
     def _shopify_webhook_identity(self, backend_id):

@@ -73,6 +73,17 @@ class TestWebhook(ShopifyOrderCase, HttpCase):
         for order in orders:
             self.assertEqual(len(self.sales_named(order)), 1)
 
+    def test_an_event_stored_after_the_last_claim_is_work_left(self):
+        # The cron re-runs at once while work is left: a delivery that arrives after its
+        # last claim starts at that re-run, not a minute later.
+        order = self.new_orders()[0]
+        self.assertEqual(self.run_queue(), (0, 0))
+        self.post({"admin_graphql_api_id": order["id"]})
+        self.assertFalse(self.jobs("order_import"))
+        self.assertEqual(self.env["sync.job"]._runnable_count(self.backend), 1, "the received event is work left")
+        self.assertEqual(self.run_queue(), (1, 0))
+        self.assertTrue(self.sale_of(order))
+
     def test_two_events_of_one_order_share_its_pending_job(self):
         order = self.new_orders()[0]
         payload = {"admin_graphql_api_id": order["id"], "updated_at": order["updatedAt"]}
