@@ -105,9 +105,23 @@ class _QuietHandler(WSGIRequestHandler):
     def connection_dropped(self, error, environ=None):
         pass
 
+
+class _KeepAliveHandler(_QuietHandler):
+    """The emulators' handler: connections stay open between calls, and stop() closes them."""
+
+    def setup(self):
+        super().setup()
+        with self.server.open_connections_lock:
+            self.server.open_connections.add(self.connection)
+
+    def finish(self):
+        with self.server.open_connections_lock:
+            self.server.open_connections.discard(self.connection)
+        super().finish()
+
     def send_header(self, keyword, value):
         # Werkzeug's development server closes the connection after every answer; Shopify
-        # and HubSpot keep it open for the client's next call, and so does the emulator.
+        # and HubSpot keep it open for the client's next call, and so do the emulators.
         # Safe because _wsgi reads every request's body: the next request starts where
         # the stream stands.
         if keyword.lower() == "connection" and value.lower() == "close":
@@ -142,8 +156,11 @@ class SandboxServer:
 
     # -- lifecycle -------------------------------------------------------
     def start(self, host="127.0.0.1", port=0):
-        self._server = make_server(host, port, self._wsgi, threaded=True, request_handler=_QuietHandler)
+        self._server = make_server(host, port, self._wsgi, threaded=True, request_handler=_KeepAliveHandler)
         self._server.daemon_threads = True
+        # Kept-alive connections, closed by stop(): a stopped emulator must not go on
+        # answering a client's open connection from its old state.
+        self._server.open_connections, self._server.open_connections_lock = set(), threading.Lock()
         self.host, self.port = host, self._server.server_port
         self.url = "http://%s:%d" % (host, self.port)
         self._thread = threading.Thread(
@@ -158,6 +175,10 @@ class SandboxServer:
         if self._server:
             self._server.shutdown()
             self._server.server_close()
+            with self._server.open_connections_lock:
+                for connection in self._server.open_connections:
+                    with contextlib.suppress(OSError):
+                        connection.shutdown(socket.SHUT_RDWR)
             self._server = None
 
     def __enter__(self):

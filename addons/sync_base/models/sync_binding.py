@@ -3,6 +3,9 @@ import json
 
 from odoo import api, fields, models
 
+# What callers of _find read of a binding.
+FOUND_FIELDS = ["res_model", "res_id", "external_id", "external_updated_at", "sync_hash", "last_sync_date"]
+
 
 class SyncBinding(models.Model):
     """Which external object an Odoo record is, on one backend.
@@ -66,8 +69,9 @@ class SyncBinding(models.Model):
             domain += [("res_model", "=", record._name), ("res_id", "=", record.id)]
         if external_id is not None:
             domain.append(("external_id", "=", str(external_id)))
-        # By id: the model's order (by backend) would join the backends for a row the key already picks.
-        return self.search(domain, limit=1, order="id")
+        # Read in the same query (a found binding is read next), by id: the model's order (by
+        # backend) would join the backends for a row the key already picks.
+        return self.search_fetch(domain, FOUND_FIELDS, limit=1, order="id")
 
     @api.model
     def _bind(self, backend, external_type, record, external_id, payload=None):
