@@ -230,29 +230,31 @@ class SyncBackend(models.Model):
         if not address or not address.get("address1"):
             return partner
         country = self._shopify_search_once(self.env["res.country"], [("code", "=", address.get("countryCodeV2"))])
-        values = {
-            "name": address.get("name") or partner.name,
+        place = {
             "street": address.get("address1"),
             "street2": address.get("address2") or False,
             "city": address.get("city") or False,
             "zip": address.get("zip") or False,
             "country_id": country.id,
         }
-
-        def same(contact):
-            return all((contact[key].id if key == "country_id" else contact[key] or False) == value
-                       for key, value in values.items() if key != "name")
-
         if not partner.street:
             # A new customer's first address is their own, not a child contact.
-            partner.write({key: value for key, value in values.items() if key != "name"})
+            partner.write(place)
             return partner
-        if same(partner):
+        if all((partner[key].id if key == "country_id" else partner[key] or False) == value
+               for key, value in place.items()):
             return partner
-        existing = partner.child_ids.filtered(lambda child: child.type == kind and same(child))[:1]
+        # Searched, not read through child_ids: a customer may have hundreds of past addresses.
+        existing = self.env["res.partner"].search(
+            [("parent_id", "=", partner.id), ("type", "=", kind)] + [(key, "=", value) for key, value in place.items()],
+            order="id", limit=1,
+        )
         if existing:
             return existing
-        return self.env["res.partner"].create(dict(values, parent_id=partner.id, type=kind, phone=address.get("phone")))
+        return self.env["res.partner"].create(dict(
+            place, name=address.get("name") or partner.name, parent_id=partner.id, type=kind,
+            phone=address.get("phone"),
+        ))
 
     # ------------------------------------------------------------------
     # Currency, products, shipping, taxes

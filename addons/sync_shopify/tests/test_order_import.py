@@ -125,6 +125,31 @@ class TestOrderImport(ShopifyOrderCase):
         self.assertEqual(self.binding(existing, "customer").external_id, customer["id"])
         self.assertEqual(self.env["res.partner"].search_count([("email", "=ilike", customer["email"])]), 1)
 
+    def test_a_returning_customers_addresses_are_found_not_duplicated(self):
+        home = {"name": "Ada Buyer", "address1": "1 Main St", "city": "Lyon", "zip": "69001", "countryCodeV2": "FR"}
+        office = dict(home, address1="9 Quai Est", address2="Floor 3")
+        depot = dict(home, address1="9 Quai Est")  # the office without its floor: another address
+
+        def partners(billing, shipping):
+            data = {"customer": {"id": "gid://shopify/Customer/77", "email": "ada@example.com", "firstName": "Ada",
+                                 "lastName": "Buyer"}, "billingAddress": billing, "shippingAddress": shipping}
+            return self.backend._shopify_order_partners(data)
+
+        customer, invoice, delivery = partners(home, home)
+        self.assertEqual((invoice, delivery), (customer, customer), "a first address is the customer's own")
+        self.assertEqual(customer.street, "1 Main St")
+        _customer, invoice, to_office = partners(home, office)
+        self.assertEqual(invoice, customer)
+        self.assertEqual((to_office.parent_id, to_office.type, to_office.street2), (customer, "delivery", "Floor 3"))
+        _customer, _invoice, to_depot = partners(home, depot)
+        self.assertNotIn(to_depot, customer | to_office, "an address differing in one field is another contact")
+        office_invoice = partners(office, depot)[1]
+        self.assertEqual((office_invoice.type, office_invoice.street2), ("invoice", "Floor 3"), "kinds are apart")
+        for _order in range(2):
+            self.assertEqual(partners(home, office)[2], to_office, "a known address is found again")
+            self.assertEqual(partners(office, depot)[1:], (office_invoice, to_depot))
+        self.assertEqual(customer.child_ids, to_office | to_depot | office_invoice)
+
     def test_guest_order_creates_its_customer(self):
         guest = self.shop.store.create_order(None, [(next(iter(self.shop.store.variants.values())), 1)])
         self.import_orders([guest])
