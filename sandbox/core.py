@@ -219,6 +219,9 @@ class SandboxServer:
             record["status"] = None
             record["dropped"] = True
             _drop(environ)
+            # The server's write of this answer then fails on the closed socket, which it
+            # takes for a client that went away (quiet), not for an application error.
+            start_response("502 Bad Gateway", [("Content-Length", "0")])
             return []
         record["status"] = response.status_code
         return response(environ, start_response)
