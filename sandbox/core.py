@@ -1,9 +1,10 @@
 """What both emulators share: fault switches, the request log, the HTTP
 server thread and the webhook sender.
 
-The servers are real WSGI servers on 127.0.0.1 so that a connector under
-test goes through its own HTTP stack (timeouts, retries, TLS-less sockets)
-exactly as it would against Shopify or HubSpot.
+The servers are real HTTP/1.1 servers (cheroot) on 127.0.0.1 so that a
+connector under test goes through its own HTTP stack (kept-alive connections,
+timeouts, retries, TLS-less sockets) exactly as it would against Shopify or
+HubSpot.
 """
 
 import base64
@@ -13,6 +14,7 @@ import heapq
 import hmac
 import itertools
 import json
+import logging
 import random
 import socket
 import threading
@@ -20,8 +22,13 @@ import time
 import uuid
 
 import requests as http
-from werkzeug.serving import WSGIRequestHandler, make_server
+from cheroot import wsgi as cheroot_wsgi
 from werkzeug.wrappers import Request, Response
+
+_logger = logging.getLogger(__name__)
+
+# The environ key under which the server puts the connection's socket (see _Gateway).
+SOCKET_KEY = "sandbox.socket"
 
 FAULT_DEFAULTS = {
     # share (0..1) of API requests answered with a 5xx before anything is done
@@ -93,40 +100,68 @@ class Faults:
         return False
 
 
-class _QuietHandler(WSGIRequestHandler):
-    # The test output should show assertions, not one access-log line per call.
-    def log_request(self, *args, **kwargs):
-        pass
+class _Gateway(cheroot_wsgi.Gateway_10):
+    """Cheroot's WSGI 1.0 gateway, with the connection's socket in the environ.
 
-    def log(self, type, message, *args):
-        if type == "error":
-            super().log(type, message, *args)
+    The 'drop after write' and 'down' faults close the socket without an answer,
+    as a proxy dying after the upstream committed the write; WSGI itself gives an
+    application no way to do that.
+    """
 
-    def connection_dropped(self, error, environ=None):
-        pass
+    def get_environ(self):
+        environ = super().get_environ()
+        environ[SOCKET_KEY] = self.req.conn.socket
+        return environ
 
 
-class _KeepAliveHandler(_QuietHandler):
-    """The emulators' handler: connections stay open between calls, and stop() closes them."""
+class _CherootServer(cheroot_wsgi.Server):
+    def error_log(self, msg="", level=logging.INFO, traceback=False):
+        # Cheroot writes every event to stderr; the test output should show assertions,
+        # and only what went wrong inside the server.
+        if level >= logging.WARNING:
+            _logger.log(level, "%s", msg, exc_info=traceback)
 
-    def setup(self):
-        super().setup()
-        with self.server.open_connections_lock:
-            self.server.open_connections.add(self.connection)
 
-    def finish(self):
-        with self.server.open_connections_lock:
-            self.server.open_connections.discard(self.connection)
-        super().finish()
+class HttpServer:
+    """A WSGI application served on a free local port by cheroot, in a background thread.
 
-    def send_header(self, keyword, value):
-        # Werkzeug's development server closes the connection after every answer; Shopify
-        # and HubSpot keep it open for the client's next call, and so do the emulators.
-        # Safe because _wsgi reads every request's body: the next request starts where
-        # the stream stands.
-        if keyword.lower() == "connection" and value.lower() == "close":
+    Cheroot (CherryPy's server) speaks HTTP/1.1 itself: connections are kept alive
+    between requests, pipelined requests are answered in order, a body is read as
+    slowly as the client sends it, and idle kept-alive connections wait in a selector
+    without holding a worker thread. stop() closes every connection, so a stopped
+    emulator never answers a client's open connection from its old state.
+    """
+
+    def __init__(self, app, host="127.0.0.1", port=0, *, name="sandbox", threads=32, idle_timeout=60):
+        self._server = _CherootServer(
+            (host, port), app, numthreads=threads, server_name=name, timeout=idle_timeout, shutdown_timeout=1
+        )
+        self._server.gateway = _Gateway
+        self._bound = threading.Event()
+        self._bind_error = None
+        self._thread = threading.Thread(target=self._run, name=name, daemon=True)
+        self._thread.start()
+        self._bound.wait()
+        if self._bind_error:
+            raise self._bind_error
+        self.host, self.port = host, self._server.bind_addr[1]
+        self.url = "http://%s:%d" % (host, self.port)
+
+    def _run(self):
+        # prepare() binds and starts the worker threads: in this daemon thread, so that
+        # they are daemons too and a process that forgets stop() can still exit.
+        try:
+            self._server.prepare()
+        except OSError as error:
+            self._bind_error = error
             return
-        super().send_header(keyword, value)
+        finally:
+            self._bound.set()
+        self._server.serve()
+
+    def stop(self):
+        self._server.stop()
+        self._thread.join(timeout=5)
 
 
 class DropConnection(Exception):
@@ -151,34 +186,19 @@ class SandboxServer:
         self.requests = []
         self.webhooks = WebhookSender(self.faults)
         self._server = None
-        self._thread = None
         self.url = None
 
     # -- lifecycle -------------------------------------------------------
     def start(self, host="127.0.0.1", port=0):
-        self._server = make_server(host, port, self._wsgi, threaded=True, request_handler=_KeepAliveHandler)
-        self._server.daemon_threads = True
-        # Kept-alive connections, closed by stop(): a stopped emulator must not go on
-        # answering a client's open connection from its old state.
-        self._server.open_connections, self._server.open_connections_lock = set(), threading.Lock()
-        self.host, self.port = host, self._server.server_port
-        self.url = "http://%s:%d" % (host, self.port)
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, name=self.name, daemon=True
-        )
-        self._thread.start()
+        self._server = HttpServer(self._wsgi, host, port, name=self.name)
+        self.host, self.port, self.url = host, self._server.port, self._server.url
         self.webhooks.start()
         return self
 
     def stop(self):
         self.webhooks.stop()
         if self._server:
-            self._server.shutdown()
-            self._server.server_close()
-            with self._server.open_connections_lock:
-                for connection in self._server.open_connections:
-                    with contextlib.suppress(OSError):
-                        connection.shutdown(socket.SHUT_RDWR)
+            self._server.stop()
             self._server = None
 
     def __enter__(self):
@@ -209,7 +229,7 @@ class SandboxServer:
     # -- request path -----------------------------------------------------
     def _wsgi(self, environ, start_response):
         request = Request(environ)
-        request.get_data()  # the whole body, also when unused: the connection stays open (keep-alive)
+        request.get_data()  # the whole body, also when unused: it is recorded
         if request.path.startswith("/_sandbox/"):
             return self._control(request)(environ, start_response)
         record = self._record(request)
@@ -220,7 +240,7 @@ class SandboxServer:
             record["dropped"] = True
             _drop(environ)
             # The server's write of this answer then fails on the closed socket, which it
-            # takes for a client that went away (quiet), not for an application error.
+            # takes for a client that went away and closes the connection.
             start_response("502 Bad Gateway", [("Content-Length", "0")])
             return []
         record["status"] = response.status_code
@@ -253,6 +273,8 @@ class SandboxServer:
             "body": body,
             "time": self.clock(),
             "status": None,
+            # The client's end of the connection: requests on one kept-alive connection share it.
+            "client_port": int(request.environ.get("REMOTE_PORT") or 0),
         }
         with self.lock:
             self.requests.append(record)
@@ -295,7 +317,7 @@ class SandboxServer:
 def _drop(environ):
     # Closing both directions makes the client see a reset/empty reply, the
     # same as a proxy dying after the upstream has committed the write.
-    sock = environ.get("werkzeug.socket")
+    sock = environ.get(SOCKET_KEY)
     if sock is not None:
         with contextlib.suppress(OSError):
             sock.shutdown(socket.SHUT_RDWR)

@@ -25,8 +25,6 @@ import psycopg2
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
 
 CHILD = Path(__file__).resolve().parent / "odoo_child.py"
 # One name per run: two developers running the suite at once must not drop each other's database.
@@ -76,7 +74,8 @@ def free_port():
 
 
 def child_env():
-    return dict(os.environ, PYTHONPATH=os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]))
+    # The sandbox is an installed package (tests/run installs it): nothing to add to the path.
+    return dict(os.environ)
 
 
 class Worker:

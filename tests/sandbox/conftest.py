@@ -1,23 +1,16 @@
 """Fixtures for the sandbox tests: servers on free ports, a webhook
 receiver, and a fake clock for deterministic throttle maths."""
 
-import os
-import sys
 import threading
 import time
 
 import pytest
 import requests
 from werkzeug.datastructures import Headers
-from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-if ROOT not in sys.path:
-    sys.path.insert(0, ROOT)
-
-from sandbox import HubSpotSandbox, ShopifySandbox  # noqa: E402
-from sandbox.core import _QuietHandler  # noqa: E402
+from sandbox import HubSpotSandbox, ShopifySandbox
+from sandbox.core import HttpServer
 
 FAST_RETRIES = (0.05, 0.1, 0.2)
 
@@ -41,9 +34,8 @@ class Receiver:
         self.calls = []
         self.statuses = []
         self._lock = threading.Lock()
-        self._server = make_server("127.0.0.1", 0, self._app, threaded=True, request_handler=_QuietHandler)
-        self.url = "http://127.0.0.1:%d/hooks" % self._server.server_port
-        threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+        self._server = HttpServer(self._app, name="webhook-receiver")
+        self.url = self._server.url + "/hooks"
 
     def _app(self, environ, start_response):
         request = Request(environ)
@@ -69,8 +61,7 @@ class Receiver:
         raise AssertionError("expected %d webhook calls, got %d" % (count, len(self.calls)))
 
     def stop(self):
-        self._server.shutdown()
-        self._server.server_close()
+        self._server.stop()
 
 
 class Gql:
