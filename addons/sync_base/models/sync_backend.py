@@ -17,6 +17,7 @@ from ..exceptions import (
     SyncRemoteError,
     SyncValidationError,
 )
+from ..flows import sync_work_in_flow
 
 _logger = logging.getLogger(__name__)
 
@@ -290,7 +291,9 @@ class SyncBackend(models.Model):
             "operation": operation,
             "direction": direction,
             "category": category,
-            "priority": self._priority_for(category) if priority is None else priority,
+            # Queuing is the suite's own business: whoever saved the product or validated the
+            # delivery, the backend's settings are read and the job written as superuser.
+            "priority": self.sudo()._priority_for(category) if priority is None else priority,
             "res_model": record._name if record else False,
             "res_id": record.id if record else False,
             "external_id": external_id or False,
@@ -300,6 +303,28 @@ class SyncBackend(models.Model):
             "heavy": heavy,
         }
         return self.env["sync.job"].sudo()._create_or_merge(values)
+
+    def _enqueue_in_flow(self, operation, *, record, what, **options):
+        """``_enqueue`` for a hook in one of Odoo's own flows (delivery validation...): never raises.
+
+        Work that cannot be queued becomes a failed job of the same operation and record, so
+        staff see it in the failure inbox and Retry runs exactly what was missed.
+        """
+        self.ensure_one()
+        with sync_work_in_flow(self.env, what):
+            return self._enqueue(operation, record=record, **options)
+        # Only reached when queuing failed (sync_work_in_flow logged it and went on).
+        with sync_work_in_flow(self.env, _("the failure record of %s", what)):
+            return self.env["sync.job"].sudo().create({
+                "backend_id": self.id, "operation": operation, "res_model": record._name, "res_id": record.id,
+                "category": options.get("category", "other"), "direction": options.get("direction", "export"),
+                "state": "failed", "failed_at": fields.Datetime.now(), "failure_type": "bug",
+                "failure_reason": _(
+                    "%(what)s could not be queued when it happened (see the server log). Retry queues it now.",
+                    what=what,
+                ),
+            })
+        return self.env["sync.job"]
 
     def _queue_received_deliveries(self):
         """Turn the deliveries that webhook requests only stored into jobs; return how many.

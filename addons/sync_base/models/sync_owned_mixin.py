@@ -3,6 +3,7 @@ from collections import defaultdict
 from lxml import etree
 from odoo import _, api, fields, models
 
+from ..flows import sync_work_in_flow
 from .sync_field_rule import plain_value, same_value
 
 
@@ -102,13 +103,17 @@ class SyncOwnedMixin(models.AbstractModel):
             if fname in vals
         }
         result = super().write(vals)
+        with sync_work_in_flow(self.env, f"the ownership conflicts of {self._name}{self.ids}"):
+            self._sync_record_local_conflicts(before)
+        return result
+
+    def _sync_record_local_conflicts(self, before):
         Conflict = self.env["sync.conflict"]
         for (record_id, fname), (rule, old) in before.items():
             record = self.browse(record_id)
             new = plain_value(record, fname)
             if not same_value(self.env, record._fields[fname], old, new):
                 Conflict._record(rule, record, fname, new, source="odoo", odoo_value=old, state="open")
-        return result
 
     # ------------------------------------------------------------------
     # Form: banner, read-only owned fields, conflicts button
@@ -125,7 +130,8 @@ class SyncOwnedMixin(models.AbstractModel):
         for fname in guarded:
             # Fields of embedded one2many views belong to another model: leave them.
             for node in arch.xpath(f"//field[@name='{fname}'][not(ancestor::field)]"):
-                condition = f"',{fname},' in sync_locked_fields"
+                # A new record's value may still be False (a Form before its first onchange).
+                condition = f"',{fname},' in (sync_locked_fields or '')"
                 current = node.get("readonly")
                 node.set("readonly", f"({current}) or {condition}" if current else condition)
         banner = etree.fromstring(

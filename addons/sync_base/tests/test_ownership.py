@@ -236,7 +236,7 @@ class TestOwnership(OwnershipCase):
         Partner = self.env["res.partner"].with_user(self.sync_user)
         arch = Partner.get_view(self.env.ref("base.view_partner_form").id, "form")["arch"]
         self.assertIn("sync_ownership_banner", arch)
-        self.assertIn("',name,' in sync_locked_fields", arch)
+        self.assertIn("',name,' in (sync_locked_fields or '')", arch)
         self.assertIn("action_view_sync_conflicts", arch)
         as_user = self.partner.with_user(self.sync_user)
         self.assertIn(",name,", as_user.sync_locked_fields)

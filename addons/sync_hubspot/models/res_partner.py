@@ -1,4 +1,5 @@
 from odoo import api, fields, models
+from odoo.addons.sync_base.flows import sync_work_in_flow
 
 # Partner fields whose change is worth telling HubSpot about.
 EXPORT_TRIGGER_FIELDS = {
@@ -75,8 +76,14 @@ class ResPartner(models.Model):
         return self.customer_rank > 0 or entity.customer_rank > 0
 
     def _hubspot_enqueue_export(self):
+        with sync_work_in_flow(self.env, f"the HubSpot export of res.partner{self.ids}"):
+            self._hubspot_enqueue_export_now()
+
+    def _hubspot_enqueue_export_now(self):
         for backend in self.env["sync.backend"]._hubspot_backends():
-            for partner in self:
+            # Whoever saves the partner (a portal user's address, an accountant's invoice), its
+            # scope and company are read as superuser, the suite's own concern.
+            for partner in self.sudo():
                 bound = self.env["sync.binding"].sudo()._find(
                     backend, partner._hubspot_type(), record=partner
                 )

@@ -1,4 +1,5 @@
 from odoo import fields, models
+from odoo.addons.sync_base.flows import sync_work_in_flow
 
 
 class SaleOrder(models.Model):
@@ -11,18 +12,22 @@ class SaleOrder(models.Model):
 
     def action_confirm(self):
         result = super().action_confirm()
-        self._hubspot_enqueue_deal_export()
+        with sync_work_in_flow(self.env, f"the HubSpot deals of sale.order{self.ids}"):
+            self._hubspot_enqueue_deal_export()
         return result
 
     def _action_cancel(self):
         result = super()._action_cancel()
-        self._hubspot_enqueue_deal_export()
+        with sync_work_in_flow(self.env, f"the HubSpot deals of sale.order{self.ids}"):
+            self._hubspot_enqueue_deal_export()
         return result
 
     def _hubspot_enqueue_deal_export(self):
         Binding = self.env["sync.binding"].sudo()
         for backend in self.env["sync.backend"]._hubspot_backends():
-            for order in self:
+            # A salesman confirms the orders they may read; the customer behind the order is
+            # read as superuser, as the suite's own concern (its scope and bindings).
+            for order in self.sudo():
                 customer = order.partner_id
                 synced = Binding._find(backend, customer._hubspot_type(), record=customer) or (
                     customer._hubspot_in_scope(backend)

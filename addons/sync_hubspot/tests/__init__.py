@@ -6,3 +6,4 @@ from . import test_webhook
 from . import test_deal
 from . import test_poll
 from . import test_fuzz_contacts
+from . import test_odoo_flows

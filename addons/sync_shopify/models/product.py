@@ -1,4 +1,5 @@
 from odoo import api, fields, models
+from odoo.addons.sync_base.flows import sync_work_in_flow
 from odoo.addons.sync_base.models.sync_field_rule import plain_value
 
 # Fields that change what is sent besides those the ownership map gives to Odoo.
@@ -86,6 +87,11 @@ class ProductTemplate(models.Model):
         templates = self.with_context(active_test=False)
         if not templates or self.env.context.get("sync_shopify_no_export"):
             return
+        with sync_work_in_flow(self.env, f"the Shopify export of product.template{templates.ids}"):
+            templates._shopify_queue_changes_now(fnames, sent_by_backend)
+
+    def _shopify_queue_changes_now(self, fnames, sent_by_backend):
+        templates = self
         Binding = self.env["sync.binding"].sudo()
         if sent_by_backend is None:
             sent_by_backend = self._shopify_sent_by_backend()

@@ -1,4 +1,5 @@
 from odoo import api, models
+from odoo.addons.sync_base.flows import sync_work_in_flow
 
 
 class StockQuant(models.Model):
@@ -10,5 +11,6 @@ class StockQuant(models.Model):
         # reservations, inventory adjustments): the store learns of it at the next run.
         result = super()._update_available_quantity(product_id, location_id, *args, **kwargs)
         if location_id.usage == "internal":
-            self.env["sync.backend"]._shopify_mark_stock_dirty(product_id)
+            with sync_work_in_flow(self.env, f"the Shopify stock of product.product{product_id.ids}"):
+                self.env["sync.backend"]._shopify_mark_stock_dirty(product_id)
         return result

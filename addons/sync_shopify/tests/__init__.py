@@ -12,3 +12,4 @@ from . import test_order_status
 from . import test_fulfilment
 from . import test_webhook
 from . import test_fuzz_payloads
+from . import test_odoo_flows
