@@ -9,7 +9,7 @@ from werkzeug.wrappers import Response
 from . import shopify_api, shopify_mutations  # noqa: F401  (registers the Mutation resolvers)
 from .core import SandboxServer, hmac_b64, json_response, new_uuid
 from .shopify_cost import LeakyBucket
-from .shopify_schema import API_VERSION
+from .shopify_schema import API_VERSION, get_schema
 from .shopify_store import ShopifyStore, gid_number
 from .shopify_webhooks import build_payload, render, topic_enum
 
@@ -41,6 +41,12 @@ class ShopifySandbox(SandboxServer):
         self.webhooks.retry_delays = tuple(webhook_retry_delays)
         self.store = ShopifyStore(self.clock, self.emit)
         self.reset()
+
+    def start(self, host="127.0.0.1", port=0):
+        # Every call is validated against Shopify's schema: without it the emulator would only
+        # answer errors, so it refuses to start and says where to get it (SchemaUnavailable).
+        get_schema()
+        return super().start(host, port)
 
     # -- public helpers ------------------------------------------------------------
     @property

@@ -18,12 +18,22 @@ def sync_work_in_flow(env, what):
 
     The work runs in a savepoint: when it fails, what it wrote is rolled back, the failure is
     logged with ``what`` ("the fulfilment of WH/OUT/00012"), and Odoo's operation goes on as
-    it would without the suite.
+    it would without the suite. The user's own pending writes are not flushed here: they stay
+    the user's, flushed (and failing, if they must) where they would be without the suite, never
+    swallowed by this guard or recomputed halfway through the operation.
     """
+    suite_models = [env[name] for name in env.registry.models if name.startswith("sync.")]
+    savepoint = env.cr.savepoint(flush=False)  # outside the guard: a broken transaction is the caller's
     try:
-        with env.cr.savepoint():
+        with savepoint:
             yield
-    except Exception:
+            for model in suite_models:
+                model.flush_model()
+    except Exception:  # whatever failed is the suite's, never the user's operation
+        # Forget what the rolled-back work left in the cache: the suite's rows only, never the
+        # user's pending changes.
+        for model in suite_models:
+            model.invalidate_model(flush=False)
         _logger.exception(
             "Sync: %s could not be queued; the Odoo operation went through without it. "
             "The next full sync or reconcile catches up; fix the cause shown below.", what,

@@ -103,8 +103,9 @@ class SyncOwnedMixin(models.AbstractModel):
             if fname in vals
         }
         result = super().write(vals)
-        with sync_work_in_flow(self.env, f"the ownership conflicts of {self._name}{self.ids}"):
-            self._sync_record_local_conflicts(before)
+        if before:
+            with sync_work_in_flow(self.env, f"the ownership conflicts of {self._name}{self.ids}"):
+                self._sync_record_local_conflicts(before)
         return result
 
     def _sync_record_local_conflicts(self, before):

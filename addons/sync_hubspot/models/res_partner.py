@@ -76,11 +76,14 @@ class ResPartner(models.Model):
         return self.customer_rank > 0 or entity.customer_rank > 0
 
     def _hubspot_enqueue_export(self):
+        backends = self.env["sync.backend"]._hubspot_backends()
+        if not backends:
+            return  # no query more than that search where no HubSpot is connected (Odoo's query-count tests)
         with sync_work_in_flow(self.env, f"the HubSpot export of res.partner{self.ids}"):
-            self._hubspot_enqueue_export_now()
+            self._hubspot_enqueue_export_to(backends)
 
-    def _hubspot_enqueue_export_now(self):
-        for backend in self.env["sync.backend"]._hubspot_backends():
+    def _hubspot_enqueue_export_to(self, backends):
+        for backend in backends:
             # Whoever saves the partner (a portal user's address, an accountant's invoice), its
             # scope and company are read as superuser, the suite's own concern.
             for partner in self.sudo():

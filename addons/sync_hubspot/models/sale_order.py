@@ -12,19 +12,24 @@ class SaleOrder(models.Model):
 
     def action_confirm(self):
         result = super().action_confirm()
-        with sync_work_in_flow(self.env, f"the HubSpot deals of sale.order{self.ids}"):
-            self._hubspot_enqueue_deal_export()
+        self._hubspot_enqueue_deal_export()
         return result
 
     def _action_cancel(self):
         result = super()._action_cancel()
-        with sync_work_in_flow(self.env, f"the HubSpot deals of sale.order{self.ids}"):
-            self._hubspot_enqueue_deal_export()
+        self._hubspot_enqueue_deal_export()
         return result
 
     def _hubspot_enqueue_deal_export(self):
+        backends = self.env["sync.backend"]._hubspot_backends()
+        if not backends:
+            return
+        with sync_work_in_flow(self.env, f"the HubSpot deals of sale.order{self.ids}"):
+            self._hubspot_enqueue_deal_export_to(backends)
+
+    def _hubspot_enqueue_deal_export_to(self, backends):
         Binding = self.env["sync.binding"].sudo()
-        for backend in self.env["sync.backend"]._hubspot_backends():
+        for backend in backends:
             # A salesman confirms the orders they may read; the customer behind the order is
             # read as superuser, as the suite's own concern (its scope and bindings).
             for order in self.sudo():

@@ -87,14 +87,16 @@ class ProductTemplate(models.Model):
         templates = self.with_context(active_test=False)
         if not templates or self.env.context.get("sync_shopify_no_export"):
             return
+        if sent_by_backend is None:
+            sent_by_backend = self._shopify_sent_by_backend()
+        if not sent_by_backend:
+            return  # no Shopify backend: nothing to queue, and no query for it
         with sync_work_in_flow(self.env, f"the Shopify export of product.template{templates.ids}"):
             templates._shopify_queue_changes_now(fnames, sent_by_backend)
 
     def _shopify_queue_changes_now(self, fnames, sent_by_backend):
         templates = self
         Binding = self.env["sync.binding"].sudo()
-        if sent_by_backend is None:
-            sent_by_backend = self._shopify_sent_by_backend()
         for backend, sent in sent_by_backend.items():
             concerned = None if fnames is None else fnames & (
                 sent | TEMPLATE_TRIGGERS | VARIANT_TRIGGERS | IMAGE_FIELDS
