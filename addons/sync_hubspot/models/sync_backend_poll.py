@@ -3,6 +3,7 @@ import json
 import time
 
 from odoo import _, models
+from odoo.addons.sync_base.exceptions import SyncRateLimitError
 
 from .sync_backend_partner import MODIFIED, parse_hubspot_datetime
 
@@ -10,6 +11,10 @@ from .sync_backend_partner import MODIFIED, parse_hubspot_datetime
 SEARCH_RESULT_CAP = 10000
 SEARCH_PAGE = 100
 IMPORT_OPERATIONS = {"contacts": "contact_import", "companies": "company_import", "deals": "deal_import"}
+# A search page refused by the per-second limit is asked again this many times, after waiting at most
+# this long; a longer wait (the 10-second or daily budget) fails the job, which is retried later.
+SEARCH_RETRIES = 3
+SEARCH_WAIT_MAX = 2
 
 
 class SyncBackend(models.Model):
@@ -29,7 +34,7 @@ class SyncBackend(models.Model):
         start = (state.get(otype) or now_ms) - self.hubspot_poll_overlap * 1000
         newest, after, queued = state.get(otype) or start, 0, 0
         while True:
-            page = self._hubspot_call("POST", f"/crm/v3/objects/{otype}/search", write=False, operation="poll", body={
+            page = self._hubspot_search_page(otype, {
                 "filterGroups": [{"filters": [{"propertyName": key, "operator": "GTE", "value": str(start)}]}],
                 "sorts": [{"propertyName": key, "direction": "ASCENDING"}],
                 "properties": [key], "limit": SEARCH_PAGE, "after": after,
@@ -52,6 +57,22 @@ class SyncBackend(models.Model):
             after = int(next_after)
         state[otype] = newest
         return queued
+
+    def _hubspot_search_page(self, otype, body):
+        """One page of a search. A per-second 429 (another worker searched meanwhile) is waited out here
+        and the page asked again: raised, it would roll back every page the poll has read so far, and
+        the retry would meet the same limit at the same page."""
+        for attempt in range(SEARCH_RETRIES + 1):
+            try:
+                return self._hubspot_call(
+                    "POST", f"/crm/v3/objects/{otype}/search", write=False, operation="poll", body=body
+                )
+            except SyncRateLimitError as error:
+                wait = error.retry_after or 1
+                if attempt == SEARCH_RETRIES or wait > SEARCH_WAIT_MAX:
+                    raise
+                time.sleep(wait)
+        return {}
 
     def _hubspot_poll_enqueue(self, otype, hs_id, modified):
         binding = self.env["sync.binding"].sudo()._find(self, otype, external_id=hs_id)
