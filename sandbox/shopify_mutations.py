@@ -432,6 +432,11 @@ def fulfillment_create(context, source, args, info):
         errors.append(user_error(["fulfillment"], "Line items by fulfillment order can't be blank."))
     if len({fo["_order_id"] for fo, _ in groups}) > 1:
         errors.append(user_error(["fulfillment"], "All fulfillment orders must belong to the same order."))
+    # "The fulfillment orders are associated with the same Order and are assigned to the same Location"
+    # (the schema's description of fulfillmentCreate). Shopify's exact wording of this refusal is not
+    # documented: the message here is the sandbox's own.
+    if len({fo["_location_id"] for fo, _ in groups}) > 1:
+        errors.append(user_error(["fulfillment"], "All fulfillment orders must be assigned to the same location."))
     if errors:
         return {"fulfillment": None, "userErrors": errors}
     fulfillment = store.create_fulfillment(groups, data.get("trackingInfo") or {}, data.get("notifyCustomer"))

@@ -734,6 +734,52 @@ class ShopifyStore:
         }
         order["_fulfillment_order_ids"].append(fo_id)
 
+    def move_fulfillment_order(self, fo_id, location_id, quantities=None):
+        """A merchant moves line items to another location, as ``fulfillmentOrderMove`` does
+        (shopify.dev/docs/api/admin-graphql/latest/mutations/fulfillmentOrderMove): the moved
+        quantities make a new fulfillment order assigned to ``location_id``, the rest stays on the
+        original one. Without ``quantities`` ({fulfillment order line id: quantity}), every remaining
+        quantity moves and, as nothing of it was fulfilled yet, the original order itself moves.
+        Returns the fulfillment order now holding the moved items."""
+        original = self.fulfillment_orders[fo_id]
+        if location_id not in self.locations:
+            raise ValueError("unknown location %s" % location_id)
+        untouched = all(line["remainingQuantity"] == line["totalQuantity"] for line in original["lineItems"])
+        if quantities is None and untouched:
+            original.update(_location_id=location_id, updatedAt=self.now())
+            return original
+        quantities = quantities or {line["id"]: line["remainingQuantity"] for line in original["lineItems"]}
+        order = self.orders[original["_order_id"]]
+        moved = dict(original, id=self.new_gid("FulfillmentOrder"), status="OPEN", updatedAt=self.now(),
+                     fulfillmentHolds=[], _location_id=location_id, _fulfillment_ids=[], lineItems=[])
+        for line in original["lineItems"]:
+            quantity = min(quantities.get(line["id"], 0), line["remainingQuantity"])
+            if quantity <= 0:
+                continue
+            line["remainingQuantity"] -= quantity
+            line["totalQuantity"] -= quantity
+            moved["lineItems"].append(dict(line, id=self.new_gid("FulfillmentOrderLineItem"),
+                                           totalQuantity=quantity, remainingQuantity=quantity))
+        original["lineItems"] = [line for line in original["lineItems"] if line["totalQuantity"] > 0]
+        if not any(line["remainingQuantity"] for line in original["lineItems"]):
+            original["status"] = "CLOSED"
+        self.fulfillment_orders[moved["id"]] = moved
+        order["_fulfillment_order_ids"].append(moved["id"])
+        return moved
+
+    def hold_fulfillment_order(self, fo_id, reason="OTHER"):
+        """A merchant holds a fulfillment order (``fulfillmentOrderHold``): status ON_HOLD, nothing of
+        it can be fulfilled until it is released."""
+        fulfillment_order = self.fulfillment_orders[fo_id]
+        fulfillment_order.update(status="ON_HOLD", updatedAt=self.now(),
+                                 fulfillmentHolds=[{"reason": reason, "reasonNotes": None}])
+        return fulfillment_order
+
+    def release_fulfillment_order(self, fo_id):
+        fulfillment_order = self.fulfillment_orders[fo_id]
+        fulfillment_order.update(status="OPEN", updatedAt=self.now(), fulfillmentHolds=[])
+        return fulfillment_order
+
     def create_fulfillment(self, fo_lines, tracking, notify):
         """fo_lines: [(fulfillment_order, {fo_line_id: quantity} or None)] validated by the caller."""
         fulfillment_id = self.new_gid("Fulfillment")

@@ -164,8 +164,9 @@ ORDER_FULFILMENT_ORDERS = """
 query OrderFulfillmentOrders($id: ID!) {
   order(id: $id) {
     id
-    fulfillments { id trackingInfo { number } }
-    fulfillmentOrders(first: 5) { nodes { id status
+    fulfillments(first: 10) { id trackingInfo { number }
+      fulfillmentLineItems(first: 20) { nodes { quantity lineItem { id } } } }
+    fulfillmentOrders(first: 6) { nodes { id status assignedLocation { location { id } }
       lineItems(first: 50) { nodes { id remainingQuantity lineItem { id } } } } }
   }
 }

@@ -60,3 +60,55 @@ class TestFulfilment(ShopifyOrderCase):
         self.assertEqual(job.state, "done")
         self.assertEqual(len(self.shop.store.orders[order["id"]]["fulfillments"]), 1)
         self.assertTrue(self.binding(picking, "fulfillment"))
+
+    def _order_with_lines(self, minimum=2):
+        return next(o for o in self.shop.generate_orders(10, seed=7, cancel_rate=0, refund_rate=0)
+                    if len(o["lineItems"]) >= minimum)
+
+    def _fulfillment_orders(self, order):
+        return [self.shop.store.fulfillment_orders[fo_id] for fo_id in self.shop.store.orders[order["id"]][
+            "_fulfillment_order_ids"]]
+
+    def test_an_order_split_over_two_locations_gets_one_fulfilment_per_location(self):
+        """Shopify splits an order's items over the locations that stock them (here: the merchant moves
+        one line to the second location, fulfillmentOrderMove); fulfillmentCreate takes the fulfilment
+        orders of one location only. The delivery from the one Odoo warehouse fulfils both."""
+        order = self._order_with_lines()
+        self.import_orders([order])
+        first_location, second_location = self.locations[0], self.locations[1]
+        original = self._fulfillment_orders(order)[0]
+        moved_line = original["lineItems"][0]
+        self.shop.store.move_fulfillment_order(original["id"], second_location, {moved_line["id"]: 1})
+        self.assertEqual({fo["_location_id"] for fo in self._fulfillment_orders(order)},
+                         {first_location, second_location})
+        picking = self._ship(self.sale_of(order), lambda move: move.product_uom_qty, "TRK-SPLIT")
+        self.run_queue()
+        job = self.jobs("fulfilment_export")
+        self.assertEqual(job.state, "done", job.failure_reason)
+        shopify_order = self.shop.store.orders[order["id"]]
+        self.assertEqual(shopify_order["displayFulfillmentStatus"], "FULFILLED")
+        self.assertEqual(sorted(f["_location_id"] for f in shopify_order["fulfillments"]),
+                         sorted([first_location, second_location]))
+        creates = self.writes("FulfillmentCreate")
+        self.assertEqual(len(creates), 2, "one fulfillmentCreate per location")
+        shipped = sum(move.quantity for move in picking.move_ids)
+        self.assertEqual(sum(f["totalQuantity"] for f in shopify_order["fulfillments"]), shipped)
+        self.assertTrue(all(f["trackingInfo"][0]["number"] == "TRK-SPLIT" for f in shopify_order["fulfillments"]))
+
+    def test_a_fulfilment_order_on_hold_is_waited_for_not_reported_done(self):
+        order = self.new_orders()[0]
+        self.import_orders([order])
+        held = self._fulfillment_orders(order)[0]
+        self.shop.store.hold_fulfillment_order(held["id"])
+        self._ship(self.sale_of(order), lambda move: move.product_uom_qty, "TRK-HELD")
+        self.run_queue()
+        job = self.jobs("fulfilment_export")
+        self.assertEqual((job.state, job.failure_type), ("pending", "remote"), "retried later, not done")
+        self.assertIn("ON_HOLD", job.failure_reason)
+        self.assertFalse(self.shop.store.orders[order["id"]]["fulfillments"])
+        self.shop.store.release_fulfillment_order(held["id"])
+        job.next_attempt_at = False
+        self.run_queue()
+        self.assertEqual(job.state, "done", job.failure_reason)
+        fulfilment = self.shop.store.orders[order["id"]]["fulfillments"][0]
+        self.assertEqual(fulfilment["trackingInfo"][0]["number"], "TRK-HELD")
