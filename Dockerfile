@@ -22,7 +22,10 @@ COPY sandbox /opt/sandbox/src/sandbox
 RUN apt-get update && apt-get install -y --no-install-recommends python3-venv \
     && rm -rf /var/lib/apt/lists/* \
     && python3 -m venv /opt/sandbox/venv \
-    && /opt/sandbox/venv/bin/pip install --no-cache-dir /opt/sandbox/src/sandbox
+    && /opt/sandbox/venv/bin/pip install --no-cache-dir /opt/sandbox/src/sandbox \
+    && mkdir -p /cache && chown odoo:odoo /cache
+# /cache holds the downloaded Shopify schema (compose mounts the schema-cache volume there, which takes
+# this folder's owner).
 USER odoo
 ENTRYPOINT ["/opt/sandbox/venv/bin/python", "-m", "sandbox"]
 
