@@ -1,10 +1,12 @@
 """`python -m sandbox`: both emulators on fixed local ports, seeded."""
 
 import argparse
+import sys
 import time
 
 from .hubspot import HubSpotSandbox
 from .shopify import ShopifySandbox
+from .shopify_schema import SchemaUnavailable
 
 
 def main(argv=None):
@@ -16,7 +18,10 @@ def main(argv=None):
     parser.add_argument("--orders", type=int, default=0, help="orders to generate at start")
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args(argv)
-    shop = ShopifySandbox(products=args.products, seed=args.seed).start(args.host, args.shopify_port)
+    try:
+        shop = ShopifySandbox(products=args.products, seed=args.seed).start(args.host, args.shopify_port)
+    except SchemaUnavailable as error:
+        sys.exit(str(error))  # what to do, without a traceback
     hub = HubSpotSandbox(seed=args.seed).start(args.host, args.hubspot_port)
     if args.orders:
         shop.generate_orders(args.orders)
