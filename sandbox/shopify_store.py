@@ -8,6 +8,8 @@ Every change goes through a method here so webhooks fire in one place.
 import datetime
 import itertools
 
+from . import shopify_pricing as pricing
+
 GID = "gid://shopify/%s/%d"
 CURRENCY = "EUR"
 SHOP_TIMEZONE = "Europe/Paris"  # the shop's ianaTimezone: REST webhook bodies give times in it
@@ -42,6 +44,10 @@ _VENDORS = ["Acme", "Northwind", "Globex", "Initech", "Umbrella"]
 _FIRST = ["Alice", "Bruno", "Chloe", "David", "Emma", "Farid", "Giulia", "Hugo", "Ines", "Jonas", "Karim", "Lea"]
 _LAST = ["Martin", "Bernard", "Dubois", "Rossi", "Schmidt", "Garcia", "Peeters", "Novak", "Jansen", "Moreau"]
 _CITIES = [("Paris", "FR", "75002"), ("Lyon", "FR", "69001"), ("Brussels", "BE", "1000"), ("Berlin", "DE", "10115")]
+
+
+def _taxes(line):
+    return sum(float(tax["priceSet"]["shopMoney"]["amount"]) for tax in line["taxLines"])
 
 
 def gid(kind, number):
@@ -522,20 +528,48 @@ class ShopifyStore:
         return None
 
     # -- orders -------------------------------------------------------------------
-    def create_order(self, customer, lines, discount_rate=0.0, discount_code=None, shipping=4.9):
-        """lines: [(variant, quantity)]. Prices are tax exclusive, tax 20%."""
-        order_id = self.new_gid("Order")
+    def create_order(self, customer, lines, discount_rate=0.0, discount_code=None, shipping=4.9, *,  # noqa: PLR0913
+                     discounts=(), taxes_included=False, tax_exempt=False, shipping_rate=TAX_RATE, rates=None,
+                     financial_status="PAID"):
+        """An order priced the way Shopify prices it (see shopify_pricing).
+
+        lines: ``(variant, quantity)`` pairs, or dicts for lines without a variant (custom items, gift
+        cards: ``title``, ``price``, ``quantity``, optional ``sku``, ``gift_card``). ``discount_rate`` with
+        ``discount_code`` is a code for a percentage off the entire order (an order-level discount);
+        ``discounts`` adds any ``shopify_pricing.Discount``. ``rates``: {variant gid: tax rate} for lines
+        taxed at another rate than ``TAX_RATE`` (0 for untaxed); ``shipping_rate`` 0 leaves shipping
+        untaxed. Prices include tax when ``taxes_included``. ``financial_status``: PAID, PENDING,
+        AUTHORIZED, PARTIALLY_PAID.
+        """
+        discounts = list(discounts)
+        if discount_rate:
+            discounts.insert(0, pricing.Discount("code", discount_code or "SALE", "order", percentage=discount_rate * 100))
+        line_items = [self._line_item(line, rates or {}) for line in lines]
+        shipping_lines = [self._shipping_line(shipping, shipping_rate)] if shipping is not None else []
+        figures = pricing.price(line_items, shipping_lines, discounts, taxes_included, tax_exempt, money)
+        for line in line_items:
+            self._line_amounts(line)
+        for shipping_line in shipping_lines:
+            shipping_line["discountedPriceSet"] = shipping_line["currentDiscountedPriceSet"] = bag(shipping_line["_left"])
+        order = self._new_order(customer, line_items, shipping_lines, figures)
+        order.update(taxesIncluded=taxes_included, taxExempt=tax_exempt)
+        order["discountCodes"] = [d.name for d in discounts if d.kind == "code"]
+        order["discountCode"] = order["discountCodes"][0] if order["discountCodes"] else None
+        self._set_payment(order, financial_status)
+        self.orders[order["id"]] = order
+        self._commit_stock(line_items, +1)
+        self._open_fulfillment_order(order)
+        self.emit("orders/create", order)
+        return order
+
+    def _new_order(self, customer, line_items, shipping_lines, figures):
         number = len(self.orders) + 1001
         now = self.now()
-        line_items = [self._line_item(variant, quantity, discount_rate) for variant, quantity in lines]
-        subtotal = sum(float(li["discountedTotalSet"]["shopMoney"]["amount"]) for li in line_items)
-        discounts = sum(float(li["totalDiscountSet"]["shopMoney"]["amount"]) for li in line_items)
-        tax = round((subtotal + shipping) * TAX_RATE, 2)
-        total = round(subtotal + shipping + tax, 2)
         address = self._address(customer)
-        order = {
+        total = figures["total"]
+        return {
             "__typename": "Order",
-            "id": order_id,
+            "id": self.new_gid("Order"),
             "name": "#%d" % number,
             "number": number - 1000,
             "email": customer["email"] if customer else "guest%d@example.com" % number,
@@ -549,49 +583,30 @@ class ShopifyStore:
             "closedAt": None,
             "confirmed": True,
             "test": False,
-            "taxesIncluded": False,
-            "taxExempt": False,
             "currencyCode": CURRENCY,
             "presentmentCurrencyCode": CURRENCY,
-            "displayFinancialStatus": "PAID",
             "displayFulfillmentStatus": "UNFULFILLED",
-            "discountCode": discount_code,
-            "discountCodes": [discount_code] if discount_code else [],
             "tags": [],
             "note": None,
             "sourceName": "web",
             "customAttributes": [],
-            "subtotalPriceSet": bag(subtotal),
-            "currentSubtotalPriceSet": bag(subtotal),
-            "totalDiscountsSet": bag(discounts),
-            "currentTotalDiscountsSet": bag(discounts),
-            "totalShippingPriceSet": bag(shipping),
-            "currentShippingPriceSet": bag(shipping),
-            "totalTaxSet": bag(tax),
-            "currentTotalTaxSet": bag(tax),
+            "discountApplications": figures["discountApplications"],
+            "subtotalPriceSet": bag(figures["subtotal"]),
+            "currentSubtotalPriceSet": bag(figures["subtotal"]),
+            "totalDiscountsSet": bag(figures["discounts"]),
+            "currentTotalDiscountsSet": bag(figures["discounts"]),
+            "totalShippingPriceSet": bag(figures["shipping"]),
+            "currentShippingPriceSet": bag(figures["shipping"]),
+            "totalTaxSet": bag(figures["tax"]),
+            "currentTotalTaxSet": bag(figures["tax"]),
             "totalPriceSet": bag(total),
             "currentTotalPriceSet": bag(total),
             "originalTotalPriceSet": bag(total),
             "totalRefundedSet": bag(0),
-            "totalReceivedSet": bag(total),
-            "totalOutstandingSet": bag(0),
-            "netPaymentSet": bag(total),
-            "taxLines": [
-                {
-                    "title": "VAT",
-                    "rate": TAX_RATE,
-                    "ratePercentage": TAX_RATE * 100,
-                    "priceSet": bag(tax),
-                    "channelLiable": False,
-                }
-            ],
-            "shippingLine": {
-                "title": "Standard",
-                "code": "STANDARD",
-                "source": "shopify",
-                "originalPriceSet": bag(shipping),
-                "discountedPriceSet": bag(shipping),
-            },
+            "taxLines": figures["taxLines"],
+            # Order.shippingLine "aggregates shipping charges, discounts, and taxes".
+            "shippingLine": shipping_lines[0] if shipping_lines else None,
+            "shippingLines": shipping_lines,
             "shippingAddress": address,
             "billingAddress": address,
             "lineItems": line_items,
@@ -600,12 +615,34 @@ class ShopifyStore:
             "_customer_id": customer and customer["id"],
             "_fulfillment_order_ids": [],
         }
-        order["shippingLines"] = [order["shippingLine"]]
-        self.orders[order_id] = order
-        self._commit_stock(line_items, +1)
-        self._open_fulfillment_order(order)
-        self.emit("orders/create", order)
-        return order
+
+    @staticmethod
+    def _set_payment(order, financial_status):
+        total = float(order["totalPriceSet"]["shopMoney"]["amount"])
+        received = {"PAID": total, "PARTIALLY_PAID": round(total / 2, 2)}.get(financial_status, 0.0)
+        order["displayFinancialStatus"] = financial_status
+        order["totalReceivedSet"] = order["netPaymentSet"] = bag(received)
+        order["totalOutstandingSet"] = bag(round(total - received, 2))
+        order["fullyPaid"] = financial_status == "PAID"
+
+    def _shipping_line(self, amount, rate):
+        return {
+            "__typename": "ShippingLine",
+            "id": self.new_gid("ShippingLine"),
+            "title": "Standard",
+            "code": "STANDARD",
+            "source": "shopify",
+            "custom": False,
+            "isRemoved": False,
+            "carrierIdentifier": None,
+            "deliveryCategory": None,
+            "phone": None,
+            "shippingRateHandle": None,
+            "originalPriceSet": bag(amount),
+            "price": "%.2f" % amount,  # also the deprecated ShippingLine.price
+            "rate": rate,
+            "tax_title": "VAT",
+        }
 
     def _address(self, customer):
         city = _CITIES[len(self.orders) % len(_CITIES)]
@@ -627,55 +664,66 @@ class ShopifyStore:
             "provinceCode": None,
         }
 
-    def _line_item(self, variant, quantity, discount_rate):
-        product = self.products[variant["_product_id"]]
-        price = float(variant["price"])
-        discount = round(price * quantity * discount_rate, 2)
-        total = round(price * quantity, 2)
+    def _line_item(self, line, rates):
+        """A line item before pricing: a variant's, or one without a variant (custom item, gift card)."""
+        if isinstance(line, dict):
+            variant, product, quantity = None, None, line["quantity"]
+            title, variant_title, sku, unit = line["title"], None, line.get("sku"), float(line["price"])
+        else:
+            variant, quantity = line
+            product = self.products[variant["_product_id"]]
+            title, variant_title, sku, unit = product["title"], variant.get("title"), variant.get("sku"), float(
+                variant["price"])
+        gift_card = isinstance(line, dict) and bool(line.get("gift_card"))
         return {
             "__typename": "LineItem",
             "id": self.new_gid("LineItem"),
-            "title": product["title"],
-            "name": "%s - %s" % (product["title"], variant.get("title")),
-            "variantTitle": variant.get("title"),
-            "sku": variant.get("sku"),
-            "vendor": product.get("vendor"),
+            "title": title,
+            "name": "%s - %s" % (title, variant_title) if variant_title else title,
+            "variantTitle": variant_title,
+            "sku": sku,
+            "vendor": product.get("vendor") if product else None,
             "quantity": quantity,
             "currentQuantity": quantity,
             "fulfillableQuantity": quantity,
             "refundableQuantity": quantity,
             "unfulfilledQuantity": quantity,
             "nonFulfillableQuantity": 0,
-            "requiresShipping": True,
-            "taxable": True,
-            "isGiftCard": False,
+            "requiresShipping": not gift_card,
+            "taxable": not gift_card,
+            "isGiftCard": gift_card,
             "merchantEditable": True,
-            "restockable": True,
-            "canRestock": True,
+            "restockable": variant is not None,
+            "canRestock": variant is not None,
             "fulfillmentStatus": "unfulfilled",
             "customAttributes": [],
             "duties": [],
-            "originalUnitPriceSet": bag(price),
-            "discountedUnitPriceSet": bag(price - discount / quantity),
-            "discountedUnitPriceAfterAllDiscountsSet": bag(price - discount / quantity),
-            "originalTotalSet": bag(total),
-            "discountedTotalSet": bag(total - discount),
-            "totalDiscountSet": bag(discount),
-            "unfulfilledDiscountedTotalSet": bag(total - discount),
-            "unfulfilledOriginalTotalSet": bag(total),
-            "discountAllocations": [{"allocatedAmountSet": bag(discount)}] if discount else [],
-            "taxLines": [
-                {
-                    "title": "VAT",
-                    "rate": TAX_RATE,
-                    "ratePercentage": TAX_RATE * 100,
-                    "priceSet": bag(round((total - discount) * TAX_RATE, 2)),
-                    "channelLiable": False,
-                }
-            ],
-            "_variant_id": variant["id"],
-            "_product_id": product["id"],
+            "originalUnitPriceSet": bag(unit),
+            # Gift cards are not taxed: a liability, not a sale (help.shopify.com "Selling gift cards").
+            "rate": 0 if gift_card else (rates.get(variant["id"], TAX_RATE) if variant else TAX_RATE),
+            "tax_title": "VAT",
+            "price": unit,
+            "_variant_id": variant["id"] if variant else None,
+            "_product_id": product["id"] if product else None,
         }
+
+    @staticmethod
+    def _line_amounts(line):
+        """The line's money fields once discounts are allocated (shopify_pricing.price)."""
+        quantity, original, line_discount, net = line["quantity"], line["_original"], line["_line_discount"], line["_left"]
+        line.update({
+            "originalTotalSet": bag(original),
+            # Line-level discounts only, as the schema says; order-level ones are in discountAllocations.
+            "totalDiscountSet": bag(line_discount),
+            "discountedTotalSet": bag(original - line_discount),
+            "discountedUnitPriceSet": bag((original - line_discount) / quantity),
+            "discountedUnitPriceAfterAllDiscountsSet": bag(net / quantity),
+            "unfulfilledDiscountedTotalSet": bag(net),
+            "unfulfilledOriginalTotalSet": bag(original),
+            "_net": net,
+        })
+        for key in ("rate", "tax_title", "price", "_original", "_left", "_line_discount"):
+            line.pop(key)
 
     def _primary_location(self):
         return next(iter(self.locations))
@@ -876,23 +924,26 @@ class ShopifyStore:
             )
             if quantity <= 0:
                 continue
-            unit = float(line["discountedTotalSet"]["shopMoney"]["amount"]) / line["quantity"]
-            subtotal = round(unit * quantity, 2)
+            # What the buyer paid for these units: after every discount, with their share of the taxes.
+            subtotal = round(float(line["_net"]) * quantity / line["quantity"], 2)
+            tax = round(_taxes(line) * quantity / line["quantity"], 2)
             line["refundableQuantity"] -= quantity
             line["currentQuantity"] -= quantity
-            amount += subtotal * (1 + TAX_RATE)
+            amount += subtotal + (0 if order["taxesIncluded"] else tax)
             refund_lines.append(
                 {
                     "quantity": quantity,
                     "restockType": "RETURN",
                     "subtotalSet": bag(subtotal),
+                    "totalTaxSet": bag(tax),
                     "_line_item_id": line["id"],
                 }
             )
         if shipping:
             already = float(order.get("totalRefundedShippingSet", bag(0))["shopMoney"]["amount"])
             ship = float(order["totalShippingPriceSet"]["shopMoney"]["amount"]) - already
-            amount += ship * (1 + TAX_RATE)
+            ship_tax = sum(_taxes(line) for line in order["shippingLines"]) if not already else 0.0
+            amount += ship + (0 if order["taxesIncluded"] else ship_tax)
             order["totalRefundedShippingSet"] = bag(already + ship)
         amount = round(amount, 2)
         if amount <= 0:

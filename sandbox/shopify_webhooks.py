@@ -39,6 +39,36 @@ def _amount(money_bag):
     return money_bag["shopMoney"]["amount"] if money_bag else "0.00"
 
 
+def _rest_tax(tax):
+    return {"title": tax["title"], "price": _amount(tax["priceSet"]), "rate": tax["rate"]}
+
+
+def _rest_allocation(allocation):
+    return {
+        "amount": _amount(allocation["allocatedAmountSet"]),
+        "discount_application_index": allocation["discountApplication"]["index"],
+    }
+
+
+def _rest_discount(application):
+    """REST's discount_applications entry (shopify.dev/docs/api/admin-rest/latest/resources/order)."""
+    value = application["value"]
+    rest = {
+        "type": {"DiscountCodeApplication": "discount_code", "AutomaticDiscountApplication": "automatic",
+                 "ManualDiscountApplication": "manual", "ScriptDiscountApplication": "script"}[application["__typename"]],
+        "value": "%.2f" % float(value.get("percentage", value.get("amount", 0))),
+        "value_type": "percentage" if "percentage" in value else "fixed_amount",
+        "allocation_method": application["allocationMethod"].lower(),
+        "target_selection": application["targetSelection"].lower(),
+        "target_type": application["targetType"].lower(),
+    }
+    if "code" in application:
+        rest["code"] = application["code"]
+    else:
+        rest.update(title=application["title"], description=application.get("description"))
+    return rest
+
+
 def order_payload(store, order):
     customer = store.customers.get(order["_customer_id"]) if order["_customer_id"] else None
     return {
@@ -64,8 +94,19 @@ def order_payload(store, order):
         "total_discounts": _amount(order["totalDiscountsSet"]),
         "taxes_included": order["taxesIncluded"],
         "discount_codes": [{"code": c} for c in order["discountCodes"]],
+        "discount_applications": [_rest_discount(application) for application in order["discountApplications"]],
+        "tax_lines": [_rest_tax(tax) for tax in order["taxLines"]],
         "shipping_lines": [
-            {"title": order["shippingLine"]["title"], "price": _amount(order["shippingLine"]["originalPriceSet"])}
+            {
+                "id": gid_number(shipping["id"]),
+                "title": shipping["title"],
+                "code": shipping["code"],
+                "price": _amount(shipping["originalPriceSet"]),
+                "discounted_price": _amount(shipping["discountedPriceSet"]),
+                "discount_allocations": [_rest_allocation(a) for a in shipping["discountAllocations"]],
+                "tax_lines": [_rest_tax(tax) for tax in shipping["taxLines"]],
+            }
+            for shipping in order["shippingLines"]
         ],
         "line_items": [
             {
@@ -80,6 +121,9 @@ def order_payload(store, order):
                 "current_quantity": li["currentQuantity"],
                 "price": _amount(li["originalUnitPriceSet"]),
                 "total_discount": _amount(li["totalDiscountSet"]),
+                "gift_card": li["isGiftCard"],
+                "discount_allocations": [_rest_allocation(a) for a in li["discountAllocations"]],
+                "tax_lines": [_rest_tax(tax) for tax in li["taxLines"]],
             }
             for li in order["lineItems"]
         ],

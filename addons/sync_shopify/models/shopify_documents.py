@@ -130,26 +130,41 @@ query BulkStatus($id: ID!) {
 _money = "shopMoney { amount currencyCode }"
 _address = "firstName lastName name company address1 address2 city zip provinceCode countryCodeV2 phone"
 
+_tax_lines = "taxLines { title rate priceSet { %s } }" % _money
+_allocations = "discountAllocations { allocatedAmountSet { %s } }" % _money
+_line_item = """id sku name quantity currentQuantity isGiftCard variant { id }
+      originalUnitPriceSet { %(money)s } %(allocations)s %(taxes)s""" % {
+    "money": _money, "allocations": _allocations, "taxes": _tax_lines}
+
+# Discounts come from discountAllocations: LineItem.totalDiscountSet leaves out order-level discounts
+# (a code for "10% off the entire order"). Each shipping line carries its own taxes and discounts.
 ORDER = """
 query Order($id: ID!) {
   order(id: $id) {
     id name updatedAt createdAt cancelledAt cancelReason currencyCode email phone note tags
-    taxesIncluded displayFinancialStatus displayFulfillmentStatus discountCodes
+    taxesIncluded taxExempt displayFinancialStatus displayFulfillmentStatus discountCodes
     totalPriceSet { %(money)s } totalTaxSet { %(money)s } totalDiscountsSet { %(money)s }
     totalShippingPriceSet { %(money)s } totalRefundedSet { %(money)s }
-    customer { id email firstName lastName phone }
+    customer { id firstName lastName defaultEmailAddress { emailAddress } defaultPhoneNumber { phoneNumber } }
     billingAddress { %(address)s }
     shippingAddress { %(address)s }
-    shippingLine { title code originalPriceSet { %(money)s } discountedPriceSet { %(money)s } }
-    taxLines { title rate priceSet { %(money)s } }
-    lineItems(first: 50) { nodes { id sku name quantity currentQuantity variant { id }
-      originalUnitPriceSet { %(money)s } totalDiscountSet { %(money)s } discountedTotalSet { %(money)s }
-      taxLines { title rate priceSet { %(money)s } } } }
+    discountApplications(first: 10) { nodes { __typename targetType
+      ... on DiscountCodeApplication { code } ... on AutomaticDiscountApplication { title }
+      ... on ManualDiscountApplication { title } ... on ScriptDiscountApplication { title } } }
+    shippingLines(first: 5) { nodes { title code originalPriceSet { %(money)s } %(allocations)s %(taxes)s } }
+    lineItems(first: 50) { nodes { %(line)s } pageInfo { hasNextPage endCursor } }
     refunds { id createdAt note totalRefundedSet { %(money)s }
       refundLineItems(first: 20) { nodes { quantity lineItem { id } subtotalSet { %(money)s } } } }
   }
 }
-""" % {"money": _money, "address": _address}
+""" % {"money": _money, "address": _address, "allocations": _allocations, "taxes": _tax_lines, "line": _line_item}
+
+# The rest of an order of more than 50 lines.
+ORDER_LINE_ITEMS = """
+query OrderLineItems($id: ID!, $after: String) {
+  order(id: $id) { lineItems(first: 50, after: $after) { nodes { %(line)s } pageInfo { hasNextPage endCursor } } }
+}
+""" % {"line": _line_item}
 
 ORDERS_UPDATED = """
 query OrdersUpdated($first: Int!, $after: String, $query: String!) {

@@ -29,24 +29,56 @@ def order_problems(env, data):
     for field in ("totalPriceSet", "totalTaxSet"):
         problems.amount(_shop_amount(data.get(field)), field)
     if problems.object(data.get("customer"), "customer"):
-        for field in ("id", "email", "firstName", "lastName", "phone"):
-            problems.text(data["customer"].get(field), "customer " + field)
+        customer = data["customer"]
+        for field in ("id", "firstName", "lastName"):
+            problems.text(customer.get(field), "customer " + field)
+        if problems.object(customer.get("defaultEmailAddress"), "customer defaultEmailAddress"):
+            problems.text(customer["defaultEmailAddress"].get("emailAddress"), "customer emailAddress")
+        if problems.object(customer.get("defaultPhoneNumber"), "customer defaultPhoneNumber"):
+            problems.text(customer["defaultPhoneNumber"].get("phoneNumber"), "customer phoneNumber")
     for address_field in ("billingAddress", "shippingAddress"):
         if problems.object(data.get(address_field), address_field):
             for field in ("name", "address1", "address2", "city", "zip", "countryCodeV2", "phone"):
                 problems.text(data[address_field].get(field), "%s %s" % (address_field, field))
-    if problems.object(data.get("shippingLine"), "shippingLine"):
-        shipping = data["shippingLine"]
-        problems.text(shipping.get("title"), "shippingLine title")
-        price = shipping.get("discountedPriceSet") or shipping.get("originalPriceSet")
-        problems.amount(_shop_amount(price), "shippingLine price")
-    problems.tax_lines(data.get("taxLines"), "taxLines")
+    _shipping_line_problems(problems, data.get("shippingLines"))
     _line_item_problems(problems, data.get("lineItems"))
     return problems
 
 
+def _nodes(connection):
+    return connection.get("nodes") if isinstance(connection, dict) else None
+
+
+def _shipping_line_problems(problems, shipping_lines):
+    if shipping_lines is None:
+        return
+    nodes = _nodes(shipping_lines)
+    if not isinstance(nodes, list):
+        problems.append(problems.env._("shippingLines is not a list of shipping lines"))
+        return
+    for index, shipping in enumerate(nodes, 1):
+        where = problems.env._("shipping line %(index)s", index=index)
+        if not problems.object(shipping, where, required=True):
+            continue
+        problems.text(shipping.get("title"), where + " title")
+        problems.amount(_shop_amount(shipping.get("originalPriceSet")), where + " price")
+        _allocation_problems(problems, shipping.get("discountAllocations"), where)
+        problems.tax_lines(shipping.get("taxLines"), where + " taxLines")
+
+
+def _allocation_problems(problems, allocations, where):
+    if allocations is None:
+        return
+    if not isinstance(allocations, list):
+        problems.append(problems.env._("%(where)s discountAllocations is not a list", where=where))
+        return
+    for allocation in allocations:
+        if problems.object(allocation, where + " discountAllocations", required=True):
+            problems.amount(_shop_amount(allocation.get("allocatedAmountSet")), where + " discount")
+
+
 def _line_item_problems(problems, line_items):
-    items = (line_items or {}).get("nodes") if isinstance(line_items, dict) else None
+    items = _nodes(line_items)
     if not isinstance(items, list) or not items:
         problems.append(problems.env._("the order has no line items"))
         return
@@ -59,7 +91,7 @@ def _line_item_problems(problems, line_items):
         problems.text(item.get("sku"), where + " sku")
         problems.quantity(item.get("quantity"), where + " quantity")
         problems.amount(_shop_amount(item.get("originalUnitPriceSet")), where + " unit price")
-        problems.amount(_shop_amount(item.get("totalDiscountSet")), where + " discount", required=False)
+        _allocation_problems(problems, item.get("discountAllocations"), where)
         problems.tax_lines(item.get("taxLines"), where + " taxLines")
 
 

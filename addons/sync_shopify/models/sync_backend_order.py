@@ -39,6 +39,15 @@ def _amount(money_bag):
     return float(money_bag["shopMoney"]["amount"]) if money_bag else 0.0
 
 
+def _allocated(record):
+    """Every discount allocated to a line item or shipping line: line-level, order-level and codes alike."""
+    return sum(_amount(allocation["allocatedAmountSet"]) for allocation in record.get("discountAllocations") or [])
+
+
+def _discount_percent(gross, discount):
+    return discount / gross * 100 if gross else 0.0
+
+
 class SyncBackend(models.Model):
     _inherit = "sync.backend"
 
@@ -54,6 +63,20 @@ class SyncBackend(models.Model):
         string="Shipping product",
         default=lambda self: self.env.ref("sync_shopify.product_shopify_shipping", raise_if_not_found=False),
         help="Product of the delivery line that carries Shopify's shipping charge.",
+    )
+    shopify_custom_item_product_id = fields.Many2one(
+        "product.product",
+        string="Custom item product",
+        default=lambda self: self.env.ref("sync_shopify.product_shopify_custom_item", raise_if_not_found=False),
+        help="Product of order lines that have no variant and no SKU in Shopify (custom items added by staff, tips). "
+        "The line keeps Shopify's title and price.",
+    )
+    shopify_gift_card_product_id = fields.Many2one(
+        "product.product",
+        string="Gift card product",
+        default=lambda self: self.env.ref("sync_shopify.product_shopify_gift_card", raise_if_not_found=False),
+        help="Product of the gift cards customers buy. A gift card sold is a debt to its holder, not revenue: give "
+        "this product the liability account your accountant uses for gift cards.",
     )
     shopify_auto_confirm = fields.Boolean("Confirm paid orders", default=True)
     shopify_auto_invoice = fields.Boolean("Invoice confirmed orders")
@@ -104,11 +127,7 @@ class SyncBackend(models.Model):
     def _shopify_run_order_import(self, job):
         order_gid = job.external_id
         self._shopify_lock("order", order_gid)
-        data = self._shopify_client().execute(docs.ORDER, {"id": order_gid}, operation="order_import")["order"]
-        if not data:
-            raise SyncValidationError(
-                _("Shopify has no order %(gid)s (deleted, or another shop). Cancel this job.", gid=order_gid)
-            )
+        data = self._shopify_read_order(order_gid)
         payload.check_order(self.env, data)
         binding = self.env["sync.binding"].sudo()._find(self, "order", external_id=order_gid)
         if binding:
@@ -130,6 +149,22 @@ class SyncBackend(models.Model):
             ) from error
         self._shopify_apply_order_status(order, data)
         return _("Imported %(name)s as %(order)s.", name=data["name"], order=order.name)
+
+    def _shopify_read_order(self, order_gid):
+        """The order with all its line items: the first 50 come with it, the rest page by page."""
+        client = self._shopify_client()
+        data = client.execute(docs.ORDER, {"id": order_gid}, operation="order_import")["order"]
+        if not data:
+            raise SyncValidationError(
+                _("Shopify has no order %(gid)s (deleted, or another shop). Cancel this job.", gid=order_gid)
+            )
+        line_items = data.get("lineItems")
+        while isinstance(line_items, dict) and (line_items.get("pageInfo") or {}).get("hasNextPage"):
+            page = client.execute(docs.ORDER_LINE_ITEMS, {"id": order_gid, "after": line_items["pageInfo"]["endCursor"]},
+                                  operation="order_import")["order"]["lineItems"]
+            line_items["nodes"] += page["nodes"]
+            line_items["pageInfo"] = page["pageInfo"]
+        return data
 
     def _shopify_update_order(self, binding, data):
         updated_at = shopify_datetime(data["updatedAt"])
@@ -166,7 +201,7 @@ class SyncBackend(models.Model):
             "pricelist_id": self._shopify_pricelist(currency, data).id,
             "shopify_backend_id": self.id,
             "shopify_financial_status": data["displayFinancialStatus"],
-            "shopify_discount_codes": ", ".join(data.get("discountCodes") or []) or False,
+            "shopify_discount_codes": self._shopify_discount_names(data) or False,
             "order_line": [Command.create(values) for values in line_values],
         }
         order = self.env["sale.order"].with_company(self.company_id).with_context(
@@ -174,6 +209,16 @@ class SyncBackend(models.Model):
         ).create(values)
         self._shopify_check_totals(order, data)
         return order
+
+    @staticmethod
+    def _shopify_discount_names(data):
+        """The codes and the titles of automatic, manual and script discounts the order got, once each."""
+        names = list(data.get("discountCodes") or [])
+        for application in (data.get("discountApplications") or {}).get("nodes") or []:
+            name = application.get("code") or application.get("title")
+            if name and name not in names:
+                names.append(name)
+        return ", ".join(names)
 
     # ------------------------------------------------------------------
     # Customer and addresses
@@ -190,10 +235,11 @@ class SyncBackend(models.Model):
         """The customer's partner: by Shopify customer id, then by email (one per company), else created."""
         Binding = self.env["sync.binding"].sudo()
         Partner = self.env["res.partner"].with_context(sync_shopify_importing=True)
-        email = (customer.get("email") or order_email or "").strip().lower()
+        # Customer.email and .phone are deprecated in 2026-04: their default address and number replace them.
+        email = ((customer.get("defaultEmailAddress") or {}).get("emailAddress") or order_email or "").strip().lower()
         name = " ".join(p for p in (customer.get("firstName"), customer.get("lastName")) if p)
         name = name or billing.get("name") or email or _("Shopify customer")
-        phone = customer.get("phone") or billing.get("phone") or False
+        phone = (customer.get("defaultPhoneNumber") or {}).get("phoneNumber") or billing.get("phone") or False
         values = {"name": name, "email": email or False, "phone": phone}
         binding = customer.get("id") and Binding._find(self, "customer", external_id=customer["id"])
         if binding and Partner.browse(binding.res_id).exists():
@@ -322,8 +368,9 @@ class SyncBackend(models.Model):
         for item in items:
             quantity = item["quantity"]
             unit_price = _amount(item["originalUnitPriceSet"])
-            gross = unit_price * quantity
-            discount = _amount(item["totalDiscountSet"]) / gross * 100 if gross else 0.0
+            # On the line, as Odoo users read discounts (and as a credit note for refunded units
+            # copies them): the line's share of every discount, order-level codes included.
+            discount = _discount_percent(unit_price * quantity, _allocated(item))
             lines.append({
                 "product_id": products[item["id"]].id,
                 "name": item["name"],
@@ -354,7 +401,7 @@ class SyncBackend(models.Model):
                      if binding.res_id in existing.ids}
         found, missing, by_sku = {}, [], {}
         for item in items:
-            product = bound.get((item.get("variant") or {}).get("id"))
+            product = bound.get((item.get("variant") or {}).get("id")) or self._shopify_unlinked_product(item, data)
             if product:
                 found[item["id"]] = product
         skus = {item["sku"] for item in items if item["id"] not in found and item.get("sku")}
@@ -384,9 +431,27 @@ class SyncBackend(models.Model):
             )
         return found
 
+    def _shopify_unlinked_product(self, item, data):
+        """The backend's product for a line that no catalogue product stands for: a gift card sold (a
+        liability, not revenue), or a custom item (no variant, no SKU: added by staff, a tip). A line of
+        a deleted product that still has its SKU is matched by SKU like any other."""
+        if item.get("isGiftCard"):
+            product, what = self.shopify_gift_card_product_id, _("Gift card product")
+        elif not (item.get("variant") or {}).get("id") and not item.get("sku"):
+            product, what = self.shopify_custom_item_product_id, _("Custom item product")
+        else:
+            return None
+        if not product:
+            raise SyncMappingError(
+                _("Line %(line)s of order %(name)s has no product in the catalogue and the backend %(backend)s has "
+                  "no %(what)s: set one on its Shopify tab, then Retry.", line=item.get("name"), name=data["name"],
+                  backend=self.name, what=what)
+            )
+        return product
+
     def _shopify_shipping_lines(self, data):
-        shipping = data.get("shippingLine")
-        if not shipping:
+        shipping_lines = (data.get("shippingLines") or {}).get("nodes") or []
+        if not shipping_lines:
             return []
         product = self.shopify_shipping_product_id
         if not product:
@@ -394,16 +459,20 @@ class SyncBackend(models.Model):
                 _("Order %(name)s has shipping and the backend %(backend)s has no shipping product: set one on its "
                   "Shopify tab, then Retry.", name=data["name"], backend=self.name)
             )
-        # Shopify taxes shipping at the order's rates; it does not give them per shipping line.
-        taxes = self._shopify_taxes(data.get("taxLines"), data) if _amount(data.get("totalTaxSet")) else None
-        return [{
-            "product_id": product.id,
-            "name": shipping.get("title") or product.name,
-            "product_uom_qty": 1,
-            "price_unit": _amount(shipping.get("discountedPriceSet") or shipping.get("originalPriceSet")),
-            "tax_id": [Command.set(taxes.ids if taxes else [])],
-            "is_delivery": True,
-        }]
+        lines = []
+        for shipping in shipping_lines:
+            price = _amount(shipping.get("originalPriceSet"))
+            lines.append({
+                "product_id": product.id,
+                "name": shipping.get("title") or product.name,
+                "product_uom_qty": 1,
+                "price_unit": price,
+                "discount": _discount_percent(price, _allocated(shipping)),
+                # Each shipping line has its own taxes: untaxed shipping, or another rate than the goods.
+                "tax_id": [Command.set(self._shopify_taxes(shipping.get("taxLines"), data).ids)],
+                "is_delivery": True,
+            })
+        return lines
 
     def _shopify_taxes(self, tax_lines, data):
         taxes = self.env["account.tax"]
@@ -441,22 +510,55 @@ class SyncBackend(models.Model):
         return tags | Tag.create([{"name": name} for name in missing])
 
     def _shopify_check_totals(self, order, data):
-        """Refuse an order whose totals Odoo would compute differently: money must never change silently."""
-        tolerance = self.shopify_tax_tolerance
+        """Refuse an order whose totals Odoo would compute differently: money must never change silently.
+
+        The failure says which figure differs: the lines (a discount or a price Odoo cannot
+        represent), or the taxes (a mapping to another rate, or to a tax included in price or not).
+        """
         shop_tax, shop_total = _amount(data["totalTaxSet"]), _amount(data["totalPriceSet"])
-        rounding = order.currency_id.rounding
-        if (float_compare(abs(order.amount_tax - shop_tax), tolerance, precision_rounding=rounding) <= 0
-                and float_compare(abs(order.amount_total - shop_total), tolerance, precision_rounding=rounding) <= 0):
+        untaxed_ok = self._shopify_close(order, order.amount_untaxed, shop_total - shop_tax)
+        if (untaxed_ok and self._shopify_close(order, order.amount_tax, shop_tax)
+                and self._shopify_close(order, order.amount_total, shop_total)):
             return
+        figures = {
+            "name": data["name"], "currency": order.currency_id.name, "tolerance": self.shopify_tax_tolerance,
+            "shop_untaxed": shop_total - shop_tax, "odoo_untaxed": order.amount_untaxed,
+            "shop_tax": shop_tax, "odoo_tax": order.amount_tax, "shop_total": shop_total,
+            "odoo_total": order.amount_total,
+        }
+        if not untaxed_ok:
+            raise SyncValidationError(
+                _("Order %(name)s: its lines come to %(shop_untaxed).2f %(currency)s before tax in Shopify and "
+                  "%(odoo_untaxed).2f in Odoo (%(lines)s), beyond the tolerance of %(tolerance).2f, so it was not "
+                  "imported. A discount Odoo rounds differently is the usual cause: raise the Discount decimal "
+                  "accuracy (Settings > Technical > Decimal Accuracy) to 4 digits, then Retry.",
+                  lines=self._shopify_line_differences(order, data) or _("shipping"), **figures)
+            )
         raise SyncValidationError(
             _("Order %(name)s: Shopify computed taxes of %(shop_tax).2f %(currency)s (total %(shop_total).2f), Odoo "
               "computes %(odoo_tax).2f (total %(odoo_total).2f) with %(taxes)s. The difference is above the "
               "tolerance of %(tolerance).2f, so the order was not imported. Check the tax mapping on the backend's "
               "Shopify tab (rate, included in price), then Retry.",
-              name=data["name"], shop_tax=shop_tax, shop_total=shop_total, currency=order.currency_id.name,
-              odoo_tax=order.amount_tax, odoo_total=order.amount_total, tolerance=tolerance,
-              taxes=", ".join(order.order_line.tax_id.mapped("name")) or _("no tax"))
+              taxes=", ".join(order.order_line.tax_id.mapped("name")) or _("no tax"), **figures)
         )
+
+    def _shopify_close(self, order, odoo_amount, shop_amount):
+        return float_compare(abs(odoo_amount - shop_amount), self.shopify_tax_tolerance,
+                             precision_rounding=order.currency_id.rounding) <= 0
+
+    @staticmethod
+    def _shopify_line_differences(order, data):
+        """"<line>: Odoo x, Shopify y" for each product line whose amount after discounts differs."""
+        items = {item["id"]: item for item in data["lineItems"]["nodes"]}
+        included = data.get("taxesIncluded")
+        differences = []
+        for line in order.order_line.filtered("shopify_line_item_gid"):
+            item = items.get(line.shopify_line_item_gid)
+            shop_amount = _amount(item["originalUnitPriceSet"]) * item["quantity"] - _allocated(item)
+            odoo_amount = line.price_total if included else line.price_subtotal
+            if order.currency_id.compare_amounts(odoo_amount, shop_amount):
+                differences.append("%s: Odoo %.2f, Shopify %.2f" % (line.name, odoo_amount, shop_amount))
+        return "; ".join(differences)
 
     # ------------------------------------------------------------------
     # Status, cancellation, refunds and the auto-workflow

@@ -13,3 +13,4 @@ from . import test_fulfilment
 from . import test_webhook
 from . import test_fuzz_payloads
 from . import test_odoo_flows
+from . import test_order_shapes

@@ -74,9 +74,12 @@ ORDER_PATHS = {
     ("shippingAddress",): st.none(),
     ("shippingAddress", "address1"): st.one_of(_huge, st.text(max_size=30)),
     ("shippingAddress", "city"): st.one_of(_huge, st.text(max_size=30)),
-    ("shippingLine",): st.none(),
-    ("shippingLine", "title"): st.one_of(_huge, st.text(max_size=20)),
-    ("shippingLine", "discountedPriceSet", "shopMoney", "amount"): _amount,
+    ("shippingLines",): st.just([]),
+    ("shippingLines", 0, "title"): st.one_of(_huge, st.text(max_size=20)),
+    ("shippingLines", 0, "originalPriceSet", "shopMoney", "amount"): _amount,
+    ("shippingLines", 0, "taxLines"): st.just([]),
+    ("shippingLines", 0, "taxLines", 0, "rate"): st.one_of(st.floats(min_value=-1, max_value=10), st.just(0.0)),
+    ("shippingLines", 0, "discountAllocations"): st.just([{"allocatedAmountSet": {"shopMoney": {"amount": "1.00"}}}]),
     ("taxLines",): st.just([]),
     ("taxLines", 0, "rate"): st.one_of(st.floats(min_value=-1, max_value=10), st.just(0.0)),
     ("taxLines", 0, "title"): st.text(max_size=20),
@@ -86,7 +89,10 @@ ORDER_PATHS = {
     ("lineItems", 0, "name"): st.one_of(_huge, st.text(max_size=20)),
     ("lineItems", 0, "_variant_id"): st.sampled_from([None, "gid://shopify/ProductVariant/999999"]),
     ("lineItems", 0, "originalUnitPriceSet", "shopMoney", "amount"): _amount,
-    ("lineItems", 0, "totalDiscountSet", "shopMoney", "amount"): _amount,
+    ("lineItems", 0, "discountAllocations"): st.lists(
+        st.fixed_dictionaries({"allocatedAmountSet": st.fixed_dictionaries(
+            {"shopMoney": st.fixed_dictionaries({"amount": _amount})})}), max_size=2),
+    ("lineItems", 0, "isGiftCard"): st.booleans(),
     ("lineItems", 0, "taxLines", 0, "rate"): st.floats(min_value=-1, max_value=10),
     ("lineItems", -1, "quantity"): _quantity,
 }
@@ -184,7 +190,7 @@ class TestFuzzShopifyPayloads(ShopifyOrderCase):
         for path, value in changes:
             set_path(order, path, value)
         customer = order.pop("_customer")
-        if isinstance(customer, dict):
+        if isinstance(customer, dict) and isinstance(customer.get("id"), str):
             store.customers[customer["id"]] = customer
             order["_customer_id"] = customer["id"]
         else:
