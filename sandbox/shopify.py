@@ -8,6 +8,7 @@ from werkzeug.wrappers import Response
 
 from . import shopify_api, shopify_mutations  # noqa: F401  (registers the Mutation resolvers)
 from .core import SandboxServer, hmac_b64, json_response, new_uuid
+from .shopify_auth import DEFAULT_SCOPES, TOKEN_PATH, ShopifyAuth
 from .shopify_cost import LeakyBucket
 from .shopify_schema import API_VERSION, get_schema
 from .shopify_store import ShopifyStore, gid_number
@@ -31,12 +32,16 @@ class ShopifySandbox(SandboxServer):
         clock=None,
         access_token="shpat_sandbox_0000000000000000",
         app_secret="sandbox-shopify-app-secret",
+        client_id="sandbox-client-id",
+        scopes=DEFAULT_SCOPES,
         shop_domain="sandbox-shop.myshopify.com",
         webhook_retry_delays=(0.2, 0.5, 1.0, 2.0),
     ):
         super().__init__(seed=seed, clock=clock)
         self.products_count, self.customers_count = products, customers
         self.access_token, self.app_secret, self.shop_domain = access_token, app_secret, shop_domain
+        # A Dev Dashboard app's client secret also signs its webhooks (shopify.dev, "About client credentials").
+        self.auth = ShopifyAuth(self.clock, access_token, client_id, app_secret, scopes)
         self.bucket_max, self.restore_rate = bucket_max, restore_rate
         self.webhooks.retry_delays = tuple(webhook_retry_delays)
         self.store = ShopifyStore(self.clock, self.emit)
@@ -63,6 +68,7 @@ class ShopifySandbox(SandboxServer):
             self.requests.clear()
             self.webhooks.clear()
             self.faults.clear()
+            self.auth.clear()
 
     def generate_orders(self, n, seed=None, cancel_rate=0.1, refund_rate=0.1):
         rng = random.Random(seed) if seed is not None else self.rng
@@ -177,12 +183,14 @@ class ShopifySandbox(SandboxServer):
             )
 
     # -- HTTP ----------------------------------------------------------------------------
-    def handle(self, request, record):
+    def handle(self, request, record):  # noqa: PLR0911  one answer per kind of refusal, as Shopify gives them
+        if request.path == TOKEN_PATH and request.method == "POST":
+            return self._token(request)
         if request.path != GRAPHQL_PATH:
             return json_response({"errors": "Not Found"}, status=404)
         if request.method != "POST":
             return json_response({"errors": "Method Not Allowed"}, status=405)
-        if request.headers.get("X-Shopify-Access-Token") != self.access_token or not self.store.installed:
+        if not self.auth.valid(request.headers.get("X-Shopify-Access-Token")) or not self.store.installed:
             return json_response({"errors": INVALID_TOKEN}, status=401)
         if (request.mimetype or "") == "application/graphql":
             body = {"query": request.get_data(as_text=True)}
@@ -198,6 +206,19 @@ class ShopifySandbox(SandboxServer):
             e.get("extensions", {}).get("code") for e in payload.get("errors") or [] if isinstance(e, dict)
         ]
         return json_response(payload)
+
+    def _token(self, request):
+        """The OAuth token endpoint: the client credentials grant (see shopify_auth)."""
+        if (request.mimetype or "") == "application/json":
+            fields = request.get_json(silent=True) or {}
+        else:
+            fields = request.form.to_dict()
+        if not self.store.installed:
+            return json_response({"error": "invalid_client", "error_description": "The app is not installed."},
+                                 status=400)
+        with self.lock:
+            status, body = self.auth.grant(fields if isinstance(fields, dict) else {})
+        return json_response(body, status=status)
 
     def rate_limited_response(self):
         self.bucket.drain()

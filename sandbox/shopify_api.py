@@ -503,7 +503,18 @@ def _order_customer(context, source, args, info):
 
 @computed("Order", "fulfillmentOrders")
 def _order_fulfillment_orders(context, source, args, info):
+    # An app sees only the fulfillment orders its scopes cover: merchant-managed ones need
+    # read_merchant_managed_fulfillment_orders (shopify.dev/docs/api/usage/access-scopes).
+    if not context.sandbox.auth.has("read_merchant_managed_fulfillment_orders"):
+        return []
     return [context.store.fulfillment_orders[f] for f in source["_fulfillment_order_ids"]]
+
+
+@computed("QueryRoot", "currentAppInstallation")
+def _current_app_installation(context, source, args, info):
+    return {"__typename": "AppInstallation", "id": "gid://shopify/AppInstallation/1",
+            "accessScopes": context.sandbox.auth.access_scopes(), "launchUrl": context.sandbox.url or "",
+            "uninstallUrl": None}
 
 
 @computed("Order", "subtotalLineItemsQuantity", "currentSubtotalLineItemsQuantity")
@@ -613,6 +624,14 @@ def _customer_email(context, source, args, info):
     }
 
 
+@computed("Customer", "defaultPhoneNumber")
+def _customer_phone(context, source, args, info):
+    if not source.get("phone"):
+        return None
+    return {"phoneNumber": source["phone"], "marketingState": "NOT_SUBSCRIBED", "marketingOptInLevel": None,
+            "marketingUpdatedAt": None, "marketingCollectedFrom": None}
+
+
 @computed("Customer", "addressesV2")
 def _customer_addresses(context, source, args, info):
     return source.get("addresses") or []
@@ -682,6 +701,9 @@ def run(sandbox, query, variables=None, operation_name=None, record=None):  # no
         record["operation_name"] = operation.name.value if operation.name else None
         record["root_fields"] = [f.name.value for f in calculator._fields(operation.selection_set)]
         record["write"] = operation.operation == OperationType.MUTATION
+    denied = _denied_fields(sandbox, record) if record is not None else []
+    if denied:
+        return {"data": None, "errors": denied}
     requested = calculator.requested()
     if requested > SINGLE_QUERY_MAX:
         return {
@@ -727,6 +749,39 @@ def run(sandbox, query, variables=None, operation_name=None, record=None):  # no
             payload["errors"] = [_format(e, (e.extensions or {}).get("code")) for e in result.errors]
         payload["extensions"] = {"cost": sandbox.cost_extension(requested, actual)}
     return payload
+
+
+# The scope each root field the connector and the tests use needs (shopify.dev/docs/api/usage/access-scopes
+# and each field's "Requires ... access scope" line in the Admin GraphQL reference).
+ROOT_FIELD_SCOPES = {
+    "locations": "read_locations", "location": "read_locations",
+    "products": "read_products", "product": "read_products", "productVariants": "read_products",
+    "productSet": "write_products", "productCreateMedia": "write_products",
+    "productVariantsBulkUpdate": "write_products",
+    "inventoryItems": "read_inventory", "inventorySetQuantities": "write_inventory",
+    "inventoryActivate": "write_inventory",
+    "orders": "read_orders", "order": "read_orders",
+    "customers": "read_customers", "customer": "read_customers",
+    "fulfillmentOrders": "read_merchant_managed_fulfillment_orders",
+    "fulfillmentCreate": "write_merchant_managed_fulfillment_orders",
+    "fulfillmentOrderHold": "write_merchant_managed_fulfillment_orders",
+    "fulfillmentOrderReleaseHold": "write_merchant_managed_fulfillment_orders",
+}
+
+
+def _denied_fields(sandbox, record):
+    """Shopify's ACCESS_DENIED errors for the root fields outside the app's granted scopes."""
+    errors = []
+    for field in record.get("root_fields") or []:
+        scope = ROOT_FIELD_SCOPES.get(field)
+        if scope and not sandbox.auth.has(scope):
+            errors.append({
+                "message": "Access denied for %s field. Required access: `%s` access scope." % (field, scope),
+                "path": [field],
+                "extensions": {"code": "ACCESS_DENIED", "documentation": "https://shopify.dev/api/usage/access-scopes",
+                               "requiredAccess": "`%s` access scope." % scope},
+            })
+    return errors
 
 
 def _oversized_input(value):

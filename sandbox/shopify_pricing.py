@@ -42,7 +42,7 @@ def spread(total, weights):
     if not weights or not weight_sum:
         return [Decimal(0)] * len(weights)
     shares = [cents(total * weight / weight_sum) for weight in weights[:-1]]
-    return shares + [total - sum(shares)]
+    return [*shares, total - sum(shares)]
 
 
 class Discount:
@@ -53,7 +53,7 @@ class Discount:
     Exactly one of ``percentage`` and ``amount`` is given; a line-level amount is per unit (EACH).
     """
 
-    def __init__(self, kind="code", name="WELCOME10", target="order", percentage=None, amount=None, lines=None):
+    def __init__(self, kind="code", name="WELCOME10", target="order", *, percentage=None, amount=None, lines=None):
         assert (percentage is None) != (amount is None), "give a percentage or an amount"
         self.kind, self.name, self.target = kind, name, target
         self.percentage = Decimal(str(percentage)) if percentage is not None else None
@@ -92,7 +92,7 @@ class Discount:
                 return [cents(left * self.percentage / 100) for left in remaining]
             return spread(min(sum(remaining), cents(sum(remaining) * self.percentage / 100)), remaining)
         if self.line_level:
-            return [min(left, self.amount * quantity) for left, quantity in zip(remaining, quantities)]
+            return [min(left, self.amount * quantity) for left, quantity in zip(remaining, quantities, strict=True)]
         return spread(min(sum(remaining), self.amount), remaining)
 
 
@@ -101,7 +101,7 @@ def tax_of(amount, rate, included):
     return cents(amount * rate / (1 + rate)) if included else cents(amount * rate)
 
 
-def price(lines, shipping_lines, discounts, taxes_included=False, tax_exempt=False, money=None):
+def price(lines, shipping_lines, discounts, *, taxes_included=False, tax_exempt=False, money=None):
     """Allocate ``discounts`` and compute taxes and totals.
 
     lines: dicts with ``price`` (unit), ``quantity``, ``rate`` (0 for untaxed) and ``tax_title``;
@@ -126,7 +126,7 @@ def price(lines, shipping_lines, discounts, taxes_included=False, tax_exempt=Fal
             targets = lines
         shares = discount.allocate([target["_left"] for target in targets],
                                    [target.get("quantity", 1) for target in targets])
-        for target, share in zip(targets, shares):
+        for target, share in zip(targets, shares, strict=True):
             if not share:
                 continue
             target["_left"] -= share

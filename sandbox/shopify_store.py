@@ -528,7 +528,7 @@ class ShopifyStore:
         return None
 
     # -- orders -------------------------------------------------------------------
-    def create_order(self, customer, lines, discount_rate=0.0, discount_code=None, shipping=4.9, *,  # noqa: PLR0913
+    def create_order(self, customer, lines, discount_rate=0.0, discount_code=None, shipping=4.9, *,
                      discounts=(), taxes_included=False, tax_exempt=False, shipping_rate=TAX_RATE, rates=None,
                      financial_status="PAID"):
         """An order priced the way Shopify prices it (see shopify_pricing).
@@ -543,14 +543,17 @@ class ShopifyStore:
         """
         discounts = list(discounts)
         if discount_rate:
-            discounts.insert(0, pricing.Discount("code", discount_code or "SALE", "order", percentage=discount_rate * 100))
+            code = discount_code or "SALE"
+            discounts.insert(0, pricing.Discount("code", code, "order", percentage=discount_rate * 100))
         line_items = [self._line_item(line, rates or {}) for line in lines]
         shipping_lines = [self._shipping_line(shipping, shipping_rate)] if shipping is not None else []
-        figures = pricing.price(line_items, shipping_lines, discounts, taxes_included, tax_exempt, money)
+        figures = pricing.price(line_items, shipping_lines, discounts, taxes_included=taxes_included,
+                                tax_exempt=tax_exempt, money=money)
         for line in line_items:
             self._line_amounts(line)
         for shipping_line in shipping_lines:
-            shipping_line["discountedPriceSet"] = shipping_line["currentDiscountedPriceSet"] = bag(shipping_line["_left"])
+            net = bag(shipping_line["_left"])
+            shipping_line["discountedPriceSet"] = shipping_line["currentDiscountedPriceSet"] = net
         order = self._new_order(customer, line_items, shipping_lines, figures)
         order.update(taxesIncluded=taxes_included, taxExempt=tax_exempt)
         order["discountCodes"] = [d.name for d in discounts if d.kind == "code"]
@@ -710,7 +713,8 @@ class ShopifyStore:
     @staticmethod
     def _line_amounts(line):
         """The line's money fields once discounts are allocated (shopify_pricing.price)."""
-        quantity, original, line_discount, net = line["quantity"], line["_original"], line["_line_discount"], line["_left"]
+        quantity, original, net = line["quantity"], line["_original"], line["_left"]
+        line_discount = line["_line_discount"]
         line.update({
             "originalTotalSet": bag(original),
             # Line-level discounts only, as the schema says; order-level ones are in discountAllocations.

@@ -50,12 +50,19 @@ def _rest_allocation(allocation):
     }
 
 
+REST_DISCOUNT_TYPES = {
+    "DiscountCodeApplication": "discount_code",
+    "AutomaticDiscountApplication": "automatic",
+    "ManualDiscountApplication": "manual",
+    "ScriptDiscountApplication": "script",
+}
+
+
 def _rest_discount(application):
     """REST's discount_applications entry (shopify.dev/docs/api/admin-rest/latest/resources/order)."""
     value = application["value"]
     rest = {
-        "type": {"DiscountCodeApplication": "discount_code", "AutomaticDiscountApplication": "automatic",
-                 "ManualDiscountApplication": "manual", "ScriptDiscountApplication": "script"}[application["__typename"]],
+        "type": REST_DISCOUNT_TYPES[application["__typename"]],
         "value": "%.2f" % float(value.get("percentage", value.get("amount", 0))),
         "value_type": "percentage" if "percentage" in value else "fixed_amount",
         "allocation_method": application["allocationMethod"].lower(),

@@ -9,6 +9,7 @@
     "depends": ["sync_base", "stock", "sale_stock", "stock_delivery"],
     "data": [
         "security/ir.model.access.csv",
+        "security/sync_shopify_security.xml",
         "data/ir_cron_data.xml",
         "views/sync_backend_views.xml",
         "views/product_views.xml",

@@ -406,9 +406,12 @@ class SyncBackend(models.Model):
             for key, value in (headers or {}).items()
         }
 
-    def _http(self, method, url, *, json_body=None, data=None, headers=None, write=None, operation=None):
+    def _http(self, method, url, *, json_body=None, data=None, headers=None, write=None, operation=None,
+              secret_response=False):
         """Send one HTTP request, log it in the exchange log, return the response.
 
+        ``secret_response``: the answer carries a new secret (a token endpoint's), unknown to the
+        redaction until stored; its body is kept out of the exchange log altogether.
         In dry-run mode writes are recorded and not sent (returns ``None``); reads go
         out, since computing what would be sent often needs them.
         Raises the ``SyncError`` that matches the failure, so the queue can decide
@@ -449,7 +452,7 @@ class SyncBackend(models.Model):
             duration_ms=int((time.monotonic() - started) * 1000),
             status_code=response.status_code,
             response_headers=json.dumps(self._redact_headers(dict(response.headers)), indent=1),
-            response_body=self._redact(response.text),
+            response_body=REDACTED if secret_response and response.ok else self._redact(response.text),
         )
         exchange = self._log_exchange(log)
         self._raise_for_status(response, exchange)

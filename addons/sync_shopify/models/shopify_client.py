@@ -12,7 +12,13 @@ import json
 import threading
 import time
 
-from odoo.addons.sync_base.exceptions import SyncNetworkError, SyncRateLimitError, SyncRemoteError, SyncValidationError
+from odoo.addons.sync_base.exceptions import (
+    SyncAuthError,
+    SyncNetworkError,
+    SyncRateLimitError,
+    SyncRemoteError,
+    SyncValidationError,
+)
 
 MUTATION_COST = 10
 # Used until Shopify has told us what a query costs.
@@ -81,14 +87,23 @@ class ShopifyClient:
         """
         body = {"query": document, "variables": variables or {}}
         estimate = self.bucket.costs.get(operation) or (MUTATION_COST if write else DEFAULT_QUERY_COST)
+        refused_token = None
         for attempt in range(self.max_retries + 1):
             last = attempt == self.max_retries
             self._pace(estimate)
+            headers = self.backend._shopify_headers(renew_from=refused_token)
             try:
                 response = self.backend._http(
                     "POST", self.backend._shopify_graphql_url(), json_body=body,
-                    headers=self.backend._shopify_headers(), write=write, operation=operation,
+                    headers=headers, write=write, operation=operation,
                 )
+            except SyncAuthError:
+                # A renewable token refused before its time (revoked, or renewed elsewhere): renew it
+                # once and send again; a 401 is not processed, so this is safe for writes too.
+                if refused_token or self.backend.sudo().shopify_auth_method == "static":
+                    raise
+                refused_token = headers["X-Shopify-Access-Token"]
+                continue
             except (SyncRateLimitError, SyncRemoteError) as error:
                 # A 429 was not processed; a 5xx may have been, so only what is safe to
                 # send twice is retried here.

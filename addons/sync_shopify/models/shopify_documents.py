@@ -11,6 +11,12 @@ query ShopInfo {
 }
 """
 
+APP_SCOPES = """
+query AppScopes {
+  currentAppInstallation { accessScopes { handle } }
+}
+"""
+
 LOCATIONS = """
 query Locations($first: Int!) {
   locations(first: $first) { nodes { id name isActive } }

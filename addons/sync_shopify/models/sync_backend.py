@@ -49,17 +49,20 @@ class SyncBackend(models.Model):
     # ------------------------------------------------------------------
     # Connection
     # ------------------------------------------------------------------
-    def _shopify_graphql_url(self):
+    def _shopify_base_url(self):
         self.ensure_one()
         base = self.api_url or (f"https://{self.shopify_shop_domain}" if self.shopify_shop_domain else "")
         if not base:
             raise SyncError(
                 _("Shopify backend %(name)s has neither a shop domain nor an API URL: set one.", name=self.name)
             )
-        return f"{base.rstrip('/')}/admin/api/{self.shopify_api_version}/graphql.json"
+        return base.rstrip("/")
 
-    def _shopify_headers(self):
-        return {"X-Shopify-Access-Token": self.sudo().api_token or ""}
+    def _shopify_graphql_url(self):
+        return f"{self._shopify_base_url()}/admin/api/{self.shopify_api_version}/graphql.json"
+
+    def _shopify_headers(self, renew_from=None):
+        return {"X-Shopify-Access-Token": self._shopify_access_token(renew_from=renew_from)}
 
     def _shopify_client(self):
         self.ensure_one()
@@ -73,7 +76,7 @@ class SyncBackend(models.Model):
         return self.sudo().search(domain)
 
     def write(self, vals):
-        if {"api_url", "shopify_shop_domain", "api_token"} & vals.keys():
+        if {"api_url", "shopify_shop_domain"} & vals.keys():
             for backend in self:
                 ShopifyClient.forget(backend)
         return super().write(vals)
@@ -88,12 +91,21 @@ class SyncBackend(models.Model):
             self.state = "disconnected"
             return self._notify(_("Connection failed"), error.message, "danger")
         self.state = "connected"
+        missing = self._shopify_missing_scopes()
+        if missing:
+            lacking = "; ".join(self.env._("%(feature)s needs %(scopes)s", feature=label, scopes=", ".join(scopes))
+                                for label, scopes in missing.values())
+            return self._notify(_("Connected, with scopes missing"), _(
+                "%(message)s Missing access scopes: %(lacking)s. That work will not start until they are granted: add "
+                "them to the app's access scopes in Shopify, install the new version, then Test connection again.",
+                message=message, lacking=lacking), "warning")
         return self._notify(_("Connection works"), message, "success")
 
     def _shopify_describe_shop(self):
         """The shop's name, plan and cost budget, in plain words."""
         client = self._shopify_client()
         shop = client.execute(docs.SHOP, operation="shop_info")["shop"]
+        self._shopify_read_scopes(client)
         bucket = client.bucket
         budget = _(
             "It can spend up to %(maximum)s points of API cost at once, refilled at %(rate)s points per second "

@@ -1,5 +1,5 @@
 from odoo import _, models
-from odoo.addons.sync_base.exceptions import SyncRemoteError, SyncValidationError
+from odoo.addons.sync_base.exceptions import SyncAuthError, SyncRemoteError, SyncValidationError
 
 from . import shopify_documents as docs
 
@@ -29,10 +29,20 @@ class SyncBackend(models.Model):
                 _("%(picking)s belongs to %(order)s, which is not linked to a Shopify order.",
                   picking=picking.name, order=picking.sale_id.name)
             )
+        self._shopify_require_scopes("fulfilment")
         client = self._shopify_client()
         order = client.execute(
             docs.ORDER_FULFILMENT_ORDERS, {"id": order_binding.external_id}, operation="fulfilment_orders"
         )["order"]
+        if not order["fulfillmentOrders"]["nodes"]:
+            # Every Shopify order has at least one fulfilment order; none means the app may not see
+            # them (a missing scope), never that there is nothing to send.
+            raise SyncAuthError(
+                _("Shopify shows no fulfilment order for %(order)s, so %(picking)s cannot be sent. The app of backend "
+                  "%(name)s probably lacks the scope write_merchant_managed_fulfillment_orders: grant it, install "
+                  "the new version, Test connection, then Retry.", order=picking.sale_id.name, picking=picking.name,
+                  name=self.name)
+            )
         tracking = picking.carrier_tracking_ref
         wanted = self._shopify_delivered_quantities(picking)
         # An earlier attempt whose answer was lost already sent part of it: send only the rest.
@@ -132,8 +142,7 @@ class SyncBackend(models.Model):
             if location and any(location.parent_path.startswith(mapped.parent_path) for mapped in mapping.location_ids)
         ]
 
-    @staticmethod
-    def _shopify_check_waiting(picking, order, wanted):
+    def _shopify_check_waiting(self, picking, order, wanted):
         """Nothing open to fulfil: when what was delivered waits on a held or scheduled fulfilment
         order, the job is retried later rather than reported done (the customer would never get
         the tracking number)."""
@@ -144,7 +153,7 @@ class SyncBackend(models.Model):
         ]
         if waiting:
             raise SyncRemoteError(
-                _("The fulfilment of %(picking)s waits: Shopify holds its items (%(statuses)s). It is sent once "
-                  "the fulfilment order is released in Shopify; release it there to send it now.",
-                  picking=picking.name, statuses=", ".join(sorted({fo["status"] for fo in waiting})))
+                self.env._("The fulfilment of %(picking)s waits: Shopify holds its items (%(statuses)s). It is sent "
+                           "once the fulfilment order is released in Shopify; release it there to send it now.",
+                           picking=picking.name, statuses=", ".join(sorted({fo["status"] for fo in waiting})))
             )

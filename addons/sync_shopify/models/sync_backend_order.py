@@ -160,8 +160,8 @@ class SyncBackend(models.Model):
             )
         line_items = data.get("lineItems")
         while isinstance(line_items, dict) and (line_items.get("pageInfo") or {}).get("hasNextPage"):
-            page = client.execute(docs.ORDER_LINE_ITEMS, {"id": order_gid, "after": line_items["pageInfo"]["endCursor"]},
-                                  operation="order_import")["order"]["lineItems"]
+            variables = {"id": order_gid, "after": line_items["pageInfo"]["endCursor"]}
+            page = client.execute(docs.ORDER_LINE_ITEMS, variables, operation="order_import")["order"]["lineItems"]
             line_items["nodes"] += page["nodes"]
             line_items["pageInfo"] = page["pageInfo"]
         return data
@@ -712,7 +712,7 @@ class SyncBackend(models.Model):
     # Webhook subscriptions and app uninstall
     # ------------------------------------------------------------------
     def _shopify_valid_hmac(self, body, signature):
-        return valid_hmac(self.sudo().webhook_secret, body, signature)
+        return valid_hmac(self._shopify_webhook_identity(self.id)[1], body, signature)
 
     def _queue_received_deliveries(self):
         if self.code != "shopify":
@@ -732,8 +732,12 @@ class SyncBackend(models.Model):
         Cleared by any change of a backend's code or secret (see ``write``), in every
         worker through the registry's cache signalling.
         """
-        self.flush_model(["code", "webhook_secret"])
-        self.env.cr.execute("SELECT code, webhook_secret FROM sync_backend WHERE id = %s", [backend_id])
+        self.flush_model(["code", "webhook_secret", "shopify_auth_method", "shopify_client_secret"])
+        # A Dev Dashboard app signs its webhooks with its client secret (shopify.dev, "About client credentials").
+        self.env.cr.execute("""
+            SELECT code, CASE WHEN shopify_auth_method = 'client_credentials' THEN shopify_client_secret
+                              ELSE webhook_secret END
+              FROM sync_backend WHERE id = %s""", [backend_id])
         return tuple(self.env.cr.fetchone() or (None, None))
 
     @api.model_create_multi
@@ -742,7 +746,7 @@ class SyncBackend(models.Model):
         return super().create(vals_list)
 
     def write(self, vals):
-        if {"code", "webhook_secret"} & set(vals):
+        if {"code", "webhook_secret", "shopify_auth_method", "shopify_client_secret"} & set(vals):
             self.env.registry.clear_cache()
         return super().write(vals)
 

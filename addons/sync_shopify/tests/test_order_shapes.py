@@ -38,7 +38,8 @@ class TestOrderShapes(ShopifyOrderCase):
         def money(key):
             return float(order[key]["shopMoney"]["amount"])
 
-        shopify = (round(money("totalPriceSet") - money("totalTaxSet"), 2), money("totalTaxSet"), money("totalPriceSet"))
+        total, tax = money("totalPriceSet"), money("totalTaxSet")
+        shopify = (round(total - tax, 2), tax, total)
         odoo = (round(sale.amount_untaxed, 2), round(sale.amount_tax, 2), round(sale.amount_total, 2))
         self.assertEqual(odoo, shopify, "untaxed, tax, total of %s against Shopify's" % order["name"])
 

@@ -1,0 +1,228 @@
+import logging
+import threading
+from datetime import timedelta
+from urllib.parse import urlencode
+
+from odoo import SUPERUSER_ID, _, api, fields, models
+from odoo.addons.sync_base.exceptions import SyncAuthError, SyncError
+
+from . import shopify_documents as docs
+
+_logger = logging.getLogger(__name__)
+
+TOKEN_PATH = "/admin/oauth/access_token"
+# Renewed this long before it expires: a job that starts with a token never sees it expire mid-call.
+RENEW_MARGIN = timedelta(minutes=10)
+
+
+class SyncShopifyToken(models.Model):
+    """The access token a backend got by the client credentials grant, and what it was granted.
+
+    A table of its own, written only by a renewal in its own committed transaction: the token
+    must outlive the job that asked for it (a failed job rolls back), every worker must see it,
+    and the job's own transaction may hold the backend's row (a reconcile writes its date), which
+    a renewal writing on the backend would wait for forever.
+    """
+
+    _name = "sync.shopify.token"
+    _description = "Shopify access token"
+
+    backend_id = fields.Many2one("sync.backend", required=True, ondelete="cascade", index=True)
+    access_token = fields.Char(required=True)
+    expires_at = fields.Datetime(required=True)
+    scopes = fields.Char(help="The access scopes Shopify granted with the token, comma separated.")
+
+    _sql_constraints = [("backend_uniq", "unique(backend_id)", "A backend has one current token.")]
+
+
+class SyncBackend(models.Model):
+    _inherit = "sync.backend"
+
+    shopify_auth_method = fields.Selection(
+        [
+            ("static", "Access token of an app made in the store admin"),
+            ("client_credentials", "Client ID and secret of a Dev Dashboard app on your own store"),
+        ],
+        string="Connect with",
+        default="static",
+        required=True,
+        help="Stores set up since January 2026 make their apps in Shopify's Dev Dashboard: give its client ID and "
+        "secret, and the connector asks Shopify for a token (valid 24 hours) and renews it by itself. Apps made "
+        "earlier in the store admin keep their static access token.",
+    )
+    shopify_client_id = fields.Char("Client ID", groups="sync_base.group_sync_manager", copy=False)
+    shopify_client_secret = fields.Char(
+        "Client secret",
+        groups="sync_base.group_sync_manager",
+        copy=False,
+        help="Also the secret Shopify signs this app's webhooks with: the backend checks webhooks with it.",
+    )
+    shopify_token_expires_at = fields.Datetime("Token valid until", compute="_compute_shopify_token")
+    shopify_granted_scopes = fields.Char(
+        "Granted scopes", readonly=True, copy=False,
+        help="What Shopify said the app may do, at the last Test connection.",
+    )
+
+    _shopify_tokens = {}  # (database, backend id) -> (token, expiry): what this worker last got
+    _shopify_tokens_lock = threading.Lock()
+
+    def _compute_shopify_token(self):
+        tokens = {token.backend_id.id: token for token in self.env["sync.shopify.token"].sudo().search(
+            [("backend_id", "in", self.ids)])}
+        for backend in self:
+            token = tokens.get(backend.id)
+            backend.shopify_token_expires_at = token.expires_at if token else False
+
+    # ------------------------------------------------------------------
+    def _shopify_access_token(self, renew_from=None):
+        """The token to call the Admin API with; renewed first when it is about to expire, or when
+        Shopify refused ``renew_from`` (a 401 on a token we thought valid)."""
+        self.ensure_one()
+        backend = self.sudo()
+        if backend.shopify_auth_method != "client_credentials":
+            return backend.api_token or ""
+        token, expiry = self._shopify_known_token()
+        if token and token != renew_from and expiry - fields.Datetime.now() > RENEW_MARGIN:
+            return token
+        return self._shopify_renew_token(stale=token)
+
+    def _shopify_known_token(self):
+        """(token, expiry) of the newest token known: this worker's, or the one in the database."""
+        with self._shopify_tokens_lock:
+            cached = self._shopify_tokens.get(self._shopify_token_key())
+        stored = self.env["sync.shopify.token"].sudo().search([("backend_id", "=", self.id)], limit=1)
+        candidates = [cached] if cached else []
+        if stored:
+            candidates.append((stored.access_token, stored.expires_at))
+        return max(candidates, key=lambda pair: pair[1]) if candidates else (None, None)
+
+    def _shopify_token_key(self):
+        return (self.env.cr.dbname, self.id)
+
+    def _shopify_renew_token(self, stale):
+        """A fresh token, asked of Shopify once however many workers need one at the same moment."""
+        lock = "sync_shopify_token:%s" % self.id
+        with self.env.registry.cursor() as cr:
+            # A session lock taken, then committed, so that what is read after it is read in a new
+            # snapshot: the token another worker stored while this one waited (REPEATABLE READ).
+            cr.execute("SELECT pg_advisory_lock(hashtext(%s))", [lock])
+            cr.commit()
+            try:
+                token = self._shopify_token_in(cr, stale)
+            finally:
+                cr.rollback()
+                cr.execute("SELECT pg_advisory_unlock(hashtext(%s))", [lock])
+                cr.commit()
+        with self._shopify_tokens_lock:
+            self._shopify_tokens[self._shopify_token_key()] = token
+        return token[0]
+
+    def _shopify_token_in(self, cr, stale):
+        """(token, expiry): the one stored since ``stale`` was read, or a new one, stored in ``cr``."""
+        Token = api.Environment(cr, SUPERUSER_ID, {})["sync.shopify.token"]
+        stored = Token.search([("backend_id", "=", self.id)], limit=1)
+        if stored and stored.access_token != stale and stored.expires_at - fields.Datetime.now() > RENEW_MARGIN:
+            return stored.access_token, stored.expires_at
+        answer = self._shopify_request_token()
+        values = {
+            "access_token": answer["access_token"],
+            "expires_at": fields.Datetime.now() + timedelta(seconds=int(answer.get("expires_in") or 0)),
+            "scopes": answer.get("scope") or False,
+        }
+        if stored:
+            stored.write(values)
+        else:
+            Token.create(dict(values, backend_id=self.id))
+        cr.commit()
+        _logger.info("Shopify backend %s: access token renewed, valid until %s", self.name, values["expires_at"])
+        return values["access_token"], values["expires_at"]
+
+    def _shopify_request_token(self):
+        """Shopify's answer to the client credentials grant (shopify.dev, "Using the client credentials
+        grant"): ``access_token``, ``scope``, ``expires_in``."""
+        backend = self.sudo()
+        if not backend.shopify_client_id or not backend.shopify_client_secret:
+            raise SyncAuthError(_(
+                "Shopify backend %(name)s connects with a client ID and secret, and one is missing: copy both from "
+                "the app's Settings in Shopify's Dev Dashboard, then Test connection.", name=self.name))
+        url = "%s%s" % (self._shopify_base_url(), TOKEN_PATH)
+        form = {"grant_type": "client_credentials", "client_id": backend.shopify_client_id,
+                "client_secret": backend.shopify_client_secret}
+        try:
+            response = self._http("POST", url, data=urlencode(form), write=False, operation="token_renewal",
+                                  headers={"Content-Type": "application/x-www-form-urlencoded"},
+                                  secret_response=True)
+            answer = response.json()
+        except SyncError as error:
+            if error.status_code and 400 <= error.status_code < 500:
+                raise SyncAuthError(_(
+                    "Shopify refused the client ID and secret of backend %(name)s (HTTP %(status)s): the secret was "
+                    "rotated, or the app was uninstalled from the store. Copy the current client ID and secret from "
+                    "the app's Settings in Shopify's Dev Dashboard (reinstall the app if it was removed), save them "
+                    "on the backend, then Test connection.", name=self.name, status=error.status_code),
+                    exchange=error.exchange, status_code=error.status_code) from error
+            raise
+        except ValueError as error:
+            raise SyncAuthError(
+                _("Shopify's token answer for backend %(name)s is not JSON.", name=self.name)
+            ) from error
+        if not isinstance(answer, dict) or not answer.get("access_token"):
+            raise SyncAuthError(_("Shopify gave backend %(name)s no access token.", name=self.name))
+        return answer
+
+    # ------------------------------------------------------------------
+    # Scopes
+    # ------------------------------------------------------------------
+    def _shopify_feature_scopes(self):
+        """{feature: (label, scopes it needs)}, in Shopify's scope names (shopify.dev/docs/api/usage/access-scopes)."""
+        return {
+            "products": (_("Products and prices"), ("write_products",)),
+            "stock": (_("Stock"), ("write_inventory", "read_locations")),
+            "orders": (_("Orders"), ("read_orders", "read_customers")),
+            "fulfilment": (_("Fulfilment"), ("write_merchant_managed_fulfillment_orders",)),
+        }
+
+    @staticmethod
+    def _shopify_has_scope(granted, scope):
+        """A write scope grants its read ("any scope that writes a resource also grants read access to it")."""
+        action, _sep, resource = scope.partition("_")
+        return scope in granted or (action == "read" and "write_" + resource in granted)
+
+    def _shopify_missing_scopes(self, granted=None):
+        """{feature: (label, [missing scopes])} for the scopes granted (default: the last ones read)."""
+        if granted is None:
+            if not self.shopify_granted_scopes:
+                return {}
+            granted = self.shopify_granted_scopes.split(",")
+        granted = {scope.strip() for scope in granted}
+        missing = {}
+        for feature, (label, scopes) in self._shopify_feature_scopes().items():
+            lacking = [scope for scope in scopes if not self._shopify_has_scope(granted, scope)]
+            if lacking:
+                missing[feature] = (label, lacking)
+        return missing
+
+    def _shopify_read_scopes(self, client):
+        answer = client.execute(docs.APP_SCOPES, operation="app_scopes")["currentAppInstallation"]
+        scopes = sorted(scope["handle"] for scope in answer["accessScopes"])
+        self.shopify_granted_scopes = ",".join(scopes)
+        return scopes
+
+    def _shopify_require_scopes(self, feature):
+        """Refuse to start ``feature``'s work when the last Test connection found a scope missing."""
+        label, lacking = self._shopify_missing_scopes().get(feature, (None, None))
+        if lacking:
+            raise SyncAuthError(_(
+                "%(feature)s needs the Shopify access scope %(scopes)s, which the app of backend %(name)s was not "
+                "granted. Add it to the app's access scopes (Dev Dashboard > your app > Versions, or the app's "
+                "configuration in the store admin), install the new version, then Test connection and Retry.",
+                feature=label, scopes=", ".join(lacking), name=self.name))
+
+    def _secret_values(self):
+        secrets = super()._secret_values()
+        backend = self.sudo()
+        with self._shopify_tokens_lock:
+            cached = self._shopify_tokens.get(self._shopify_token_key())
+        stored = self.env["sync.shopify.token"].sudo().search([("backend_id", "=", self.id)], limit=1)
+        extra = [backend.shopify_client_secret, cached and cached[0], stored.access_token]
+        return secrets + [value for value in extra if value and len(value) >= 4]
