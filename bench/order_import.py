@@ -2,7 +2,10 @@
 """order_import: Shopify orders imported through the queue against the ERP's own floor, same run.
 
 N sandbox orders (default 2,000; 1-4 product lines each plus a shipping line under 100 EUR,
-about 3 lines; 20 % VAT; all paid, so the import confirms them) are turned into confirmed
+about 3 lines; 20 % VAT; all paid, so the import confirms them; in the sandbox's realistic mix of
+shapes: 55 % without discount, 15 % a 10 % code off the entire order, 10 % a 5 EUR code spread over
+the lines, 8 % an automatic discount on one line, 7 % free shipping, 5 % with a custom item line
+(sandbox/shopify_store.py ORDER_MIX)) are turned into confirmed
 sale orders twice, on one fresh database (``--db``, default ``bench_orders``):
 
 - import: the connector's real ``order_import`` jobs (``backend._shopify_enqueue_order``),
@@ -215,7 +218,9 @@ def setup(env, shop, args):
         **({"batch_size": args.batch_size} if args.batch_size else {}),
     })
     env.cr.commit()
-    orders = shop.generate_orders(args.orders, seed=SEED, cancel_rate=0, refund_rate=0)
+    # The sandbox's realistic mix of shapes (sandbox/shopify_store.py ORDER_MIX): no discount, order-level
+    # percentage and fixed-amount codes, automatic line discounts, free shipping, custom items.
+    orders = shop.generate_orders(args.orders, seed=SEED, cancel_rate=0, refund_rate=0, mix=True)
     query = PARTNER_QUERY % {"address": docs._address}
     for order in orders:
         data = shop.execute(query, {"id": order["id"]})["data"]["order"]

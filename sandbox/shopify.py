@@ -70,10 +70,10 @@ class ShopifySandbox(SandboxServer):
             self.faults.clear()
             self.auth.clear()
 
-    def generate_orders(self, n, seed=None, cancel_rate=0.1, refund_rate=0.1):
+    def generate_orders(self, n, seed=None, cancel_rate=0.1, refund_rate=0.1, mix=False):
         rng = random.Random(seed) if seed is not None else self.rng
         with self.lock:
-            return self.store.generate_orders(rng, n, cancel_rate=cancel_rate, refund_rate=refund_rate)
+            return self.store.generate_orders(rng, n, cancel_rate=cancel_rate, refund_rate=refund_rate, mix=mix)
 
     def cancel_order(self, order_gid, reason="CUSTOMER", restock=True):
         with self.lock:

@@ -48,14 +48,17 @@ class ShopifyAuth:
         self.clock = clock
         self.static_token = static_token
         self.client_id, self.client_secret = client_id, client_secret
+        self.initial_scopes = tuple(scopes)
         self.scopes = list(scopes)
         self.token_lifetime = TOKEN_LIFETIME
         self.issued = {}  # token -> expiry (clock time)
         self.grants = []  # one entry per token issued: the clock time
 
     def clear(self):
+        """Back to the installation: no token issued, the scopes granted at install."""
         self.issued.clear()
         self.grants.clear()
+        self.scopes = list(self.initial_scopes)
 
     def valid(self, token):
         if not token:

@@ -16,11 +16,11 @@ Written from the Admin GraphQL API 2026-04 reference (shopify.dev/docs/api/admin
   the line items after discounts, before shipping and taxes (taxes included when ``taxesIncluded``).
 
 Not documented, so chosen here (and said so in the sandbox README): an amount spread ACROSS several lines is
-split in proportion to what each line still costs, in cents, the last line taking the rounding remainder, so
-that the allocations always add up to the discount; taxes are rounded per line, half up.
+split in proportion to what each line still costs, in whole cents by largest remainder, so that the
+allocations always add up to the discount and none is negative; taxes are rounded per line, half up.
 """
 
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 
 CENT = Decimal("0.01")
 
@@ -37,12 +37,19 @@ def cents(value):
 
 
 def spread(total, weights):
-    """``total`` split in proportion to ``weights`` in cents; the last share takes the remainder."""
+    """``total`` split in proportion to ``weights`` in whole cents, by largest remainder: every share is
+    rounded down, then the cents left go to the shares that lost the most. Never negative, never more
+    than a share's weight, and the shares always add up to ``total``."""
     weight_sum = sum(weights)
     if not weights or not weight_sum:
         return [Decimal(0)] * len(weights)
-    shares = [cents(total * weight / weight_sum) for weight in weights[:-1]]
-    return [*shares, total - sum(shares)]
+    exact = [total * weight / weight_sum for weight in weights]
+    shares = [share.quantize(CENT, rounding=ROUND_DOWN) for share in exact]
+    left = int((total - sum(shares)) / CENT)
+    by_loss = sorted(range(len(shares)), key=lambda index: exact[index] - shares[index], reverse=True)
+    for index in by_loss[:left]:
+        shares[index] += CENT
+    return shares
 
 
 class Discount:

@@ -46,6 +46,19 @@ _LAST = ["Martin", "Bernard", "Dubois", "Rossi", "Schmidt", "Garcia", "Peeters",
 _CITIES = [("Paris", "FR", "75002"), ("Lyon", "FR", "69001"), ("Brussels", "BE", "1000"), ("Berlin", "DE", "10115")]
 
 
+# The order shapes of generate_orders(mix=True), with their weights: most orders carry no discount, the
+# commonest discount is a code off the entire order (an order-level discount), then fixed-amount codes,
+# automatic line discounts, free shipping, and lines without a product (custom items).
+ORDER_MIX = (
+    ("plain", 55),
+    ("order_percent", 15),
+    ("order_amount", 10),
+    ("line_automatic", 8),
+    ("free_shipping", 7),
+    ("custom_item", 5),
+)
+
+
 def _taxes(line):
     return sum(float(tax["priceSet"]["shopMoney"]["amount"]) for tax in line["taxLines"])
 
@@ -974,9 +987,10 @@ class ShopifyStore:
             self.emit("orders/updated", order)
         return refund
 
-    def generate_orders(self, rng, count, cancel_rate=0.1, refund_rate=0.1):
+    def generate_orders(self, rng, count, cancel_rate=0.1, refund_rate=0.1, mix=False):
         """Realistic orders: 1-4 lines, some discounted, shipping, VAT,
-        a share refunded or cancelled afterwards."""
+        a share refunded or cancelled afterwards. ``mix``: the discounts and lines of ``ORDER_MIX``
+        instead of a 10% code on three orders in ten."""
         variants = [v for v in self.variants.values() if float(v["price"]) > 0]
         customers = list(self.customers.values())
         created = []
@@ -987,13 +1001,17 @@ class ShopifyStore:
             discounted = rng.random() < 0.3
             subtotal = sum(float(v["price"]) * q for v, q in lines)
             customer = rng.choice(customers) if customers and rng.random() < 0.85 else None
-            order = self.create_order(
-                customer,
-                lines,
-                discount_rate=0.1 if discounted else 0.0,
-                discount_code="WELCOME10" if discounted else None,
-                shipping=0.0 if subtotal >= 100 else 4.9,
-            )
+            shipping = 0.0 if subtotal >= 100 else 4.9
+            if mix:
+                order = self.create_order(customer, lines, shipping=shipping, **self._mixed_shape(rng, lines))
+            else:
+                order = self.create_order(
+                    customer,
+                    lines,
+                    discount_rate=0.1 if discounted else 0.0,
+                    discount_code="WELCOME10" if discounted else None,
+                    shipping=shipping,
+                )
             roll = rng.random()
             if roll < cancel_rate:
                 self.cancel_order(order, reason=rng.choice(["CUSTOMER", "INVENTORY", "FRAUD"]))
@@ -1002,6 +1020,22 @@ class ShopifyStore:
                 self.refund(order, {first["id"]: 1}, note="Damaged item")
             created.append(order)
         return created
+
+    @staticmethod
+    def _mixed_shape(rng, lines):
+        """create_order options for one order of ``ORDER_MIX``; may add a custom item to ``lines``."""
+        shape = rng.choices([name for name, _weight in ORDER_MIX], [weight for _name, weight in ORDER_MIX])[0]
+        if shape == "custom_item":
+            lines.append({"title": "Gift wrap", "price": "3.50", "quantity": 1})
+        return {
+            "plain": {},
+            "order_percent": {"discounts": [pricing.Discount("code", "WELCOME10", "order", percentage=10)]},
+            "order_amount": {"discounts": [pricing.Discount("code", "5OFF", "order", amount=5)]},
+            "line_automatic": {"discounts": [pricing.Discount("automatic", "Bundle", "lines", percentage=15,
+                                                              lines=[0])]},
+            "free_shipping": {"discounts": [pricing.Discount("code", "FREESHIP", "shipping", percentage=100)]},
+            "custom_item": {},
+        }[shape]
 
     # -- media, files, webhooks ------------------------------------------------------
     def create_media(self, source, alt=None, content_type="IMAGE", product=None):

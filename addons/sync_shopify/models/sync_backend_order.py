@@ -44,10 +44,6 @@ def _allocated(record):
     return sum(_amount(allocation["allocatedAmountSet"]) for allocation in record.get("discountAllocations") or [])
 
 
-def _discount_percent(gross, discount):
-    return discount / gross * 100 if gross else 0.0
-
-
 class SyncBackend(models.Model):
     _inherit = "sync.backend"
 
@@ -370,7 +366,7 @@ class SyncBackend(models.Model):
             unit_price = _amount(item["originalUnitPriceSet"])
             # On the line, as Odoo users read discounts (and as a credit note for refunded units
             # copies them): the line's share of every discount, order-level codes included.
-            discount = _discount_percent(unit_price * quantity, _allocated(item))
+            discount = self._shopify_discount_percent(unit_price * quantity, _allocated(item))
             lines.append({
                 "product_id": products[item["id"]].id,
                 "name": item["name"],
@@ -431,6 +427,25 @@ class SyncBackend(models.Model):
             )
         return found
 
+    def _shopify_discount_percent(self, gross, discount):
+        """The line's discount as Odoo stores it (a percentage at the Discount decimal accuracy), chosen
+        so that the line comes to what the buyer paid to the cent whenever that accuracy allows it.
+
+        A fixed amount spread over lines rarely makes a round percentage: the nearest one can be a
+        cent off on a line, and those cents add up on the order. A neighbour of the nearest
+        percentage often gives Shopify's exact amount (always for lines up to 100 at 2 digits).
+        """
+        if not gross or not discount:
+            return 0.0
+        digits = self.env["decimal.precision"].precision_get("Discount")
+        paid = float_round(gross - discount, precision_digits=2)
+        nearest = float_round(discount / gross * 100, precision_digits=digits)
+        step = 10 ** -digits
+        for candidate in (nearest, nearest - step, nearest + step, nearest - 2 * step, nearest + 2 * step):
+            if float_compare(gross * (1 - candidate / 100), paid, precision_digits=2) == 0:
+                return float_round(candidate, precision_digits=digits)
+        return nearest
+
     def _shopify_unlinked_product(self, item, data):
         """The backend's product for a line that no catalogue product stands for: a gift card sold (a
         liability, not revenue), or a custom item (no variant, no SKU: added by staff, a tip). A line of
@@ -467,7 +482,7 @@ class SyncBackend(models.Model):
                 "name": shipping.get("title") or product.name,
                 "product_uom_qty": 1,
                 "price_unit": price,
-                "discount": _discount_percent(price, _allocated(shipping)),
+                "discount": self._shopify_discount_percent(price, _allocated(shipping)),
                 # Each shipping line has its own taxes: untaxed shipping, or another rate than the goods.
                 "tax_id": [Command.set(self._shopify_taxes(shipping.get("taxLines"), data).ids)],
                 "is_delivery": True,
@@ -519,6 +534,13 @@ class SyncBackend(models.Model):
         untaxed_ok = self._shopify_close(order, order.amount_untaxed, shop_total - shop_tax)
         if (untaxed_ok and self._shopify_close(order, order.amount_tax, shop_tax)
                 and self._shopify_close(order, order.amount_total, shop_total)):
+            if order.currency_id.compare_amounts(order.amount_total, shop_total):
+                # Within the tolerance, but never silent: say it on the order, and how to avoid it.
+                order.message_post(body=_(
+                    "Shopify's total is %(shop).2f %(currency)s, Odoo's %(odoo).2f: a discount that Odoo rounds "
+                    "at the Discount decimal accuracy. Raise it to 4 digits (Settings > Technical > Decimal "
+                    "Accuracy) for totals exact to the cent.", shop=shop_total, odoo=order.amount_total,
+                    currency=order.currency_id.name))
             return
         figures = {
             "name": data["name"], "currency": order.currency_id.name, "tolerance": self.shopify_tax_tolerance,
