@@ -3,6 +3,7 @@
 import datetime
 import json
 import random
+import re
 
 from werkzeug.wrappers import Response
 
@@ -15,6 +16,9 @@ from .shopify_store import ShopifyStore, gid_number
 from .shopify_webhooks import build_payload, render, topic_enum
 
 GRAPHQL_PATH = "/admin/api/%s/graphql.json" % API_VERSION
+# Any version's address: an older, no longer supported one "falls forward" to the oldest version Shopify
+# still supports (shopify.dev/docs/api/usage/versioning), here the only one the sandbox knows.
+VERSIONED_PATH = re.compile(r"^/admin/api/(\d{4}-\d{2})/graphql\.json$")
 INVALID_TOKEN = "[API] Invalid API key or access token (unrecognized login or wrong password)"
 
 
@@ -186,7 +190,10 @@ class ShopifySandbox(SandboxServer):
     def handle(self, request, record):  # noqa: PLR0911  one answer per kind of refusal, as Shopify gives them
         if request.path == TOKEN_PATH and request.method == "POST":
             return self._token(request)
-        if request.path != GRAPHQL_PATH:
+        version = VERSIONED_PATH.match(request.path)
+        # A version newer than the sandbox's is unknown to it: Not Found (what Shopify answers for a
+        # version it does not have is not documented).
+        if not version or version.group(1) > API_VERSION:
             return json_response({"errors": "Not Found"}, status=404)
         if request.method != "POST":
             return json_response({"errors": "Method Not Allowed"}, status=405)
@@ -205,7 +212,12 @@ class ShopifySandbox(SandboxServer):
         record["errors"] = [
             e.get("extensions", {}).get("code") for e in payload.get("errors") or [] if isinstance(e, dict)
         ]
-        return json_response(payload)
+        # The version that answered (shopify.dev/docs/api/usage/versioning), and the deprecated fields the
+        # document used (X-Shopify-API-Deprecated-Reason, listed by name since 2025-04).
+        headers = {"X-Shopify-API-Version": API_VERSION}
+        if record.get("deprecated"):
+            headers["X-Shopify-API-Deprecated-Reason"] = ", ".join(record["deprecated"])
+        return json_response(payload, headers=headers)
 
     def _token(self, request):
         """The OAuth token endpoint: the client credentials grant (see shopify_auth)."""

@@ -12,7 +12,7 @@ import functools
 import json
 import re
 
-from graphql import GraphQLError, GraphQLString, execute, parse, validate
+from graphql import GraphQLError, GraphQLString, TypeInfo, TypeInfoVisitor, Visitor, execute, parse, validate, visit
 from graphql.error import GraphQLSyntaxError
 from graphql.language import OperationType
 from graphql.utilities import value_from_ast
@@ -672,6 +672,37 @@ def _format(error, code=None):
     return formatted
 
 
+class _DeprecatedFields(Visitor):
+    """Collects ``Type.field`` for each deprecated field a document selects."""
+
+    def __init__(self, type_info):
+        super().__init__()
+        self.type_info = type_info
+        self.found = []
+
+    def enter_field(self, node, *_args):
+        field, parent = self.type_info.get_field_def(), self.type_info.get_parent_type()
+        if field is not None and field.deprecation_reason and parent is not None:
+            name = "%s.%s" % (parent.name, node.name.value)
+            if name not in self.found:
+                self.found.append(name)
+
+
+@functools.lru_cache(maxsize=256)
+def deprecated_fields(query):
+    """The deprecated fields ``query`` uses, as Shopify lists them in ``X-Shopify-API-Deprecated-Reason``
+    since 2025-04 (shopify.dev/changelog, "X-Shopify-API-Deprecated-Reason HTTP header will return actual
+    GraphQL deprecations"): "Shop.products, Shop.productVariants"."""
+    try:
+        document = parse(query)
+    except GraphQLSyntaxError:
+        return ()
+    type_info = TypeInfo(get_schema())
+    collector = _DeprecatedFields(type_info)
+    visit(document, TypeInfoVisitor(type_info, collector))
+    return tuple(collector.found)
+
+
 @functools.lru_cache(maxsize=256)
 def checked_document(query):
     """``(document, validation errors)`` of a query text; raises ``GraphQLSyntaxError``.
@@ -698,6 +729,7 @@ def run(sandbox, query, variables=None, operation_name=None, record=None):  # no
     calculator = CostCalculator(schema, document, variables, operation_name)
     operation = calculator.operation
     if record is not None:
+        record["deprecated"] = deprecated_fields(query)
         record["operation_name"] = operation.name.value if operation.name else None
         record["root_fields"] = [f.name.value for f in calculator._fields(operation.selection_set)]
         record["write"] = operation.operation == OperationType.MUTATION

@@ -6,6 +6,10 @@ real 2026-04 schema, and so connector tests can reuse them.
 
 SHOP = "query Shop { shop { id name myshopifyDomain currencyCode } }"
 
+CURRENT_APP_INSTALLATION = """
+query AppScopes { currentAppInstallation { id accessScopes { handle description } } }
+"""
+
 PRODUCTS_PAGE = """
 query ProductsPage($first: Int!, $after: String, $query: String) {
   products(first: $first, after: $after, query: $query, sortKey: ID) {

@@ -24,13 +24,23 @@ def test_wrong_token_is_401_with_shopify_body(gql):
     assert response.json() == {"errors": "[API] Invalid API key or access token (unrecognized login or wrong password)"}
 
 
-def test_other_paths_and_versions_are_404(shop):
-    response = requests.post(
-        shop.url + "/admin/api/2024-01/graphql.json",
-        json={"query": docs.SHOP},
-        headers={"X-Shopify-Access-Token": shop.access_token},
-    )
-    assert response.status_code == 404
+def test_unsupported_version_falls_forward_and_unknown_paths_are_404(shop):
+    """shopify.dev/docs/api/usage/versioning: a request to a version no longer supported is answered
+    by the oldest supported one, and X-Shopify-API-Version says which answered."""
+    headers = {"X-Shopify-Access-Token": shop.access_token}
+    old = requests.post(shop.url + "/admin/api/2024-01/graphql.json", json={"query": docs.SHOP}, headers=headers)
+    assert old.status_code == 200
+    assert old.headers["X-Shopify-API-Version"] == "2026-04"
+    for path in ("/admin/api/2099-01/graphql.json", "/admin/api/graphql.json", "/admin/products.json"):
+        assert requests.post(shop.url + path, json={"query": docs.SHOP}, headers=headers).status_code == 404
+
+
+def test_deprecated_fields_are_named_in_a_header(gql):
+    """shopify.dev/changelog: since 2025-04, X-Shopify-API-Deprecated-Reason lists the deprecated
+    fields a request used ("Shop.products, Shop.productVariants")."""
+    response = gql.raw("query { customers(first: 1) { nodes { email defaultEmailAddress { emailAddress } } } }")
+    assert response.headers["X-Shopify-API-Deprecated-Reason"] == "Customer.email"
+    assert "X-Shopify-API-Deprecated-Reason" not in gql.raw(docs.SHOP).headers
 
 
 def test_malformed_json_body_is_400(shop):

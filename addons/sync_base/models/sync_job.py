@@ -340,7 +340,9 @@ class SyncJob(models.Model):
             self.env["sync.exchange"].sudo().create(exchanges_of_done)
         if finished:
             self.browse()._mark_done(finished)
+            self.browse([job.id for jobs in finished.values() for job in jobs])._close_earlier_failures(resolved=True)
         if failed:
+            failed._close_earlier_failures(resolved=False)
             failed._notify_failures()
 
     @api.model
@@ -359,6 +361,48 @@ class SyncJob(models.Model):
         self.env.cr.execute_values(query, rows, page_size=len(rows))
         self.invalidate_model(["state", "done_at", "result", "failure_type", "failure_reason", "next_attempt_at",
                                "write_uid", "write_date"])
+
+    def _close_earlier_failures(self, resolved):
+        """One failure per problem: the failed jobs of the same work as ``self`` (same backend and
+        operation, and the same record, external id or dedup key) are closed with a pointer to the
+        job that followed them. Resolved: it succeeded. Otherwise it failed again, and keeps the
+        count of every attempt.
+
+        Best effort: a row that a person retries at the same moment is left as it is, and the
+        queue's own outcome never fails for it.
+        """
+        if not self:
+            return
+        template = (_("Resolved: job {job} did the same work successfully.") if resolved
+                    else _("The same problem again: see job {job}, which replaces this one."))
+        self.flush_model()
+        try:
+            with mute_logger("odoo.sql_db"), self.env.cr.savepoint():
+                self.env.cr.execute(
+                    """UPDATE sync_job earlier SET state = 'cancelled', next_attempt_at = NULL,
+                              result = replace(%s, '{job}', later.id::text), write_date = now() at time zone 'UTC'
+                         FROM sync_job later
+                        WHERE later.id IN %s AND earlier.state = 'failed' AND earlier.id < later.id
+                          AND earlier.backend_id = later.backend_id AND earlier.operation = later.operation
+                          AND ((earlier.res_id IS NOT NULL AND earlier.res_model = later.res_model
+                                AND earlier.res_id = later.res_id)
+                            OR (earlier.external_id IS NOT NULL AND earlier.external_id = later.external_id)
+                            OR (earlier.dedup_key IS NOT NULL AND earlier.dedup_key = later.dedup_key))
+                    RETURNING later.id, earlier.attempts""",
+                    [template, tuple(self.ids)],
+                )
+                carried = defaultdict(int)
+                for later_id, attempts in self.env.cr.fetchall():
+                    carried[later_id] += attempts
+                if carried and not resolved:
+                    self.env.cr.execute_values(
+                        """UPDATE sync_job SET attempts = sync_job.attempts + carried.attempts
+                             FROM (VALUES %s) AS carried(id, attempts) WHERE sync_job.id = carried.id""",
+                        list(carried.items()),
+                    )
+        except (psycopg2.errors.SerializationFailure, psycopg2.errors.LockNotAvailable):
+            _logger.info("Earlier failures of jobs %s left open: they changed meanwhile", self.ids)
+        self.invalidate_model(["state", "next_attempt_at", "result", "attempts", "write_date"])
 
     def _settle(self, apply_outcome):
         """Run a batch handler's deferred work for one job in a savepoint of its own.

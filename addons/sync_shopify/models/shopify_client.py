@@ -119,6 +119,7 @@ class ShopifyClient:
                 continue
             if response is None:
                 return None
+            self.backend._shopify_note_api_version(response.headers, operation)
             payload = self._decode(response)
             wait = self._read_cost(payload, operation)
             if self._is_throttled(payload):

@@ -7,7 +7,7 @@ customer's night.
 
 SHOP = """
 query ShopInfo {
-  shop { name myshopifyDomain currencyCode plan { displayName shopifyPlus } }
+  shop { name myshopifyDomain currencyCode plan { publicDisplayName shopifyPlus } }
 }
 """
 

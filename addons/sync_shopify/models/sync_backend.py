@@ -1,4 +1,7 @@
 import logging
+import threading
+import time
+from datetime import date
 
 from odoo import _, api, fields, models
 from odoo.addons.sync_base.exceptions import SyncError
@@ -10,6 +13,10 @@ from .shopify_client import ShopifyClient
 _logger = logging.getLogger(__name__)
 
 API_VERSION = "2026-04"
+# Shopify supports each quarterly version "for a minimum of 12 months" (shopify.dev/docs/api/usage/versioning).
+SUPPORT_MONTHS = 12
+WARN_DAYS_BEFORE_END = 90
+NOTICE_INTERVAL = 24 * 3600  # a deprecation notice is posted once a day per backend and worker
 SCHEDULES = [
     ("realtime", "As changes happen"),
     ("nightly", "In the nightly window"),
@@ -25,6 +32,11 @@ class SyncBackend(models.Model):
         "Shop domain", help="e.g. my-shop.myshopify.com. The API address is built from it unless API URL is set."
     )
     shopify_api_version = fields.Char("API version", default=API_VERSION, required=True)
+    shopify_api_supported_until = fields.Date(
+        "Version supported until", compute="_compute_shopify_api_supported_until",
+        help="Shopify supports each API version at least 12 months after its release; after that it answers "
+        "with the oldest version it still supports, which may behave differently. Update the suite before.",
+    )
     shopify_pricelist_id = fields.Many2one(
         "product.pricelist",
         string="Pricelist",
@@ -45,6 +57,63 @@ class SyncBackend(models.Model):
     shopify_products_pulled_at = fields.Char(
         "Pulled product changes until", help="Shopify time of the newest product update imported."
     )
+
+    _shopify_notices = {}  # (database, backend id, notice) -> when this worker last posted it
+    _shopify_notices_lock = threading.Lock()
+
+    @api.depends("shopify_api_version")
+    def _compute_shopify_api_supported_until(self):
+        for backend in self:
+            backend.shopify_api_supported_until = self._shopify_version_end(backend.shopify_api_version)
+
+    @staticmethod
+    def _shopify_version_end(version):
+        """The day a ``YYYY-MM`` version's 12 months of support end; False for "unstable" or a typo."""
+        try:
+            year, month = (int(part) for part in (version or "").split("-"))
+            return date(year + SUPPORT_MONTHS // 12, month, 1)
+        except ValueError:
+            return False
+
+    def _shopify_note_api_version(self, headers, operation):
+        """Make Shopify's version signals visible on the backend: the deprecated fields a call used
+        (``X-Shopify-API-Deprecated-Reason``) and an answer from another version than the one asked for
+        (``X-Shopify-API-Version``: Shopify falls forward once a version is no longer supported)."""
+        deprecated = headers.get("X-Shopify-API-Deprecated-Reason")
+        answered = headers.get("X-Shopify-API-Version")
+        if deprecated:
+            self._shopify_post_notice(deprecated, _(
+                "Shopify reports deprecated API use in %(operation)s: %(fields)s. It keeps working until the "
+                "version that removes them; update the suite before then.", operation=operation, fields=deprecated))
+        if answered and answered != self.shopify_api_version:
+            self._shopify_post_notice("version:" + answered, _(
+                "Shopify answered with API version %(answered)s instead of %(asked)s: the version asked for is no "
+                "longer supported. Update the suite, then set the backend's API version.",
+                answered=answered, asked=self.shopify_api_version))
+
+    def _shopify_post_notice(self, key, message):
+        notice = (self.env.cr.dbname, self.id, key)
+        with self._shopify_notices_lock:
+            if time.monotonic() - self._shopify_notices.get(notice, -NOTICE_INTERVAL) < NOTICE_INTERVAL:
+                return
+            self._shopify_notices[notice] = time.monotonic()
+        _logger.warning("Shopify backend %s: %s", self.name, message)
+        self.sudo().message_post(body=message)
+
+    def _shopify_check_api_version(self):
+        """An activity for the responsible once the API version's support ends within 90 days."""
+        end = self.shopify_api_supported_until
+        if not end or (end - fields.Date.today()).days > WARN_DAYS_BEFORE_END:
+            return
+        summary = _("Shopify API %(version)s: support ends %(end)s", version=self.shopify_api_version, end=end)
+        if self.activity_ids.filtered(lambda activity: activity.summary == summary):
+            return
+        self.activity_schedule(
+            "mail.mail_activity_data_todo", summary=summary, user_id=(self.user_id or self.env.user).id,
+            note=_("After %(end)s Shopify answers with a newer API version, which may change what the connector "
+                   "reads and writes. Update the suite to a release made for a newer version, then set it on the "
+                   "backend and Test connection.", end=end),
+        )
 
     # ------------------------------------------------------------------
     # Connection
@@ -118,7 +187,7 @@ class SyncBackend(models.Model):
             "Connected to %(shop)s (%(domain)s) on the %(plan)s plan. %(budget)s",
             shop=shop["name"],
             domain=shop["myshopifyDomain"],
-            plan=shop["plan"]["displayName"],
+            plan=shop["plan"]["publicDisplayName"],
             budget=budget,
         )
 

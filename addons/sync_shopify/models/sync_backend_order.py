@@ -815,6 +815,8 @@ class SyncBackend(models.Model):
     def _cron_shopify_check_webhooks(self):
         self._shopify_each_backend("check the webhook subscriptions",
                                    lambda backend: backend._shopify_ensure_webhooks(), connected_only=True)
+        self._shopify_each_backend("check the API version's support",
+                                   lambda backend: backend._shopify_check_api_version())
 
     def _shopify_run_webhook_delivery(self, job):
         """Retry of a delivery whose body could not be read: receive it once the body is corrected."""

@@ -146,3 +146,46 @@ class TestScopes(ShopifyOrderCase):
             "write_merchant_managed_fulfillment_orders",
             str(self.backend._shopify_missing_scopes()["fulfilment"]),
         )
+
+
+@tagged("post_install", "-at_install")
+class TestApiVersion(ShopifyOrderCase):
+    """shopify.dev/docs/api/usage/versioning: each version supported at least 12 months, requests to an
+    unsupported one fall forward (X-Shopify-API-Version says which answered); deprecated fields named in
+    X-Shopify-API-Deprecated-Reason (shopify.dev/changelog, since 2025-04)."""
+
+    def setUp(self):
+        super().setUp()
+        self.backend._shopify_notices.clear()
+
+    def notices(self, text):
+        return self.backend.message_ids.filtered(lambda message: text in (message.body or ""))
+
+    def test_deprecated_field_use_is_said_on_the_backend_once(self):
+        query = "query Legacy { customers(first: 1) { nodes { email } } }"
+        client = self.backend._shopify_client()
+        client.execute(query, operation="legacy_read")
+        client.execute(query, operation="legacy_read")
+        notice = self.notices("Customer.email")
+        self.assertEqual(len(notice), 1)
+        self.assertIn("legacy_read", notice.body)
+
+    def test_the_connectors_own_documents_use_no_deprecated_field_to_connect(self):
+        self.backend.action_test_connection()
+        self.assertFalse(self.notices("deprecated"))
+
+    def test_an_unsupported_version_answered_by_another_is_said(self):
+        self.backend.shopify_api_version = "2025-01"
+        self.backend.action_test_connection()
+        self.assertEqual(self.backend.state, "connected")
+        self.assertTrue(self.notices("instead of 2025-01"))
+
+    def test_the_end_of_support_is_shown_and_warned_ninety_days_ahead(self):
+        self.assertEqual(str(self.backend.shopify_api_supported_until), "2027-04-01")
+        today = fields.Date.today()
+        self.backend.shopify_api_version = "%04d-%02d" % (today.year - 1, today.month)
+        self.backend._shopify_check_api_version()
+        self.backend._shopify_check_api_version()
+        activities = self.backend.activity_ids.filtered(lambda activity: "support ends" in activity.summary)
+        self.assertEqual(len(activities), 1)
+        self.assertEqual(activities.user_id, self.backend.user_id or self.env.user)

@@ -87,6 +87,26 @@ class TestOrderImport(ShopifyOrderCase):
         self.assertEqual(job.state, "done")
         self.assertEqual(len(self.sales_named(order)), 1)
 
+    def test_one_failure_per_problem_closed_when_the_order_imports(self):
+        order = self.new_orders()[0]
+        sku = order["lineItems"][0]["sku"]
+        product = self.products.filtered(lambda p: p.default_code == sku)
+        product.default_code = "RENAMED"
+        for _attempt in range(3):  # the webhook, then two reconcile runs meet the same unmapped SKU
+            self.import_orders([order])
+        failed = self.jobs("order_import", state="failed")
+        self.assertEqual(len(failed), 1, "the inbox counts problems, not attempts")
+        self.assertEqual(failed.attempts, 3)
+        earlier = self.jobs("order_import", state="cancelled")
+        self.assertEqual(len(earlier), 2)
+        self.assertTrue(all(str(failed.id) in job.result for job in earlier))
+        product.default_code = sku
+        self.import_orders([order])  # the next reconcile, once the SKU is fixed
+        self.assertEqual(len(self.sales_named(order)), 1)
+        self.assertFalse(self.jobs("order_import", state="failed"), "the failure closed when the order imported")
+        done = self.jobs("order_import", state="done")
+        self.assertIn("job %s" % done.id, failed.result)
+
     def test_a_failed_order_does_not_block_the_next(self):
         first, second = self.new_orders(2)
         self.products.filtered(lambda p: p.default_code == first["lineItems"][0]["sku"]).default_code = "GONE"
