@@ -9,6 +9,7 @@
     "depends": ["sync_base", "sale"],
     "data": [
         "security/ir.model.access.csv",
+        "security/sync_hubspot_security.xml",
         "data/ir_cron_data.xml",
         "data/sync_field_rule_data.xml",
         "views/sync_backend_views.xml",

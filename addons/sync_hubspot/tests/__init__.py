@@ -7,3 +7,4 @@ from . import test_deal
 from . import test_poll
 from . import test_fuzz_contacts
 from . import test_odoo_flows
+from . import test_company_isolation

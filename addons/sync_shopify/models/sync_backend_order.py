@@ -534,13 +534,18 @@ class SyncBackend(models.Model):
         untaxed_ok = self._shopify_close(order, order.amount_untaxed, shop_total - shop_tax)
         if (untaxed_ok and self._shopify_close(order, order.amount_tax, shop_tax)
                 and self._shopify_close(order, order.amount_total, shop_total)):
-            if order.currency_id.compare_amounts(order.amount_total, shop_total):
+            shop_figures = (shop_total - shop_tax, shop_tax, shop_total)
+            odoo_figures = (order.amount_untaxed, order.amount_tax, order.amount_total)
+            if any(order.currency_id.compare_amounts(odoo, shop) for odoo, shop in zip(odoo_figures, shop_figures,
+                                                                                        strict=True)):
                 # Within the tolerance, but never silent: say it on the order, and how to avoid it.
                 order.message_post(body=_(
-                    "Shopify's total is %(shop).2f %(currency)s, Odoo's %(odoo).2f: a discount that Odoo rounds "
-                    "at the Discount decimal accuracy. Raise it to 4 digits (Settings > Technical > Decimal "
-                    "Accuracy) for totals exact to the cent.", shop=shop_total, odoo=order.amount_total,
-                    currency=order.currency_id.name))
+                    "Shopify: %(shop_untaxed).2f %(currency)s before tax, %(shop_tax).2f tax, %(shop_total).2f in "
+                    "all; Odoo: %(odoo_untaxed).2f, %(odoo_tax).2f, %(odoo_total).2f. A discount that Odoo rounds at "
+                    "the Discount decimal accuracy: raise it to 4 digits (Settings > Technical > Decimal Accuracy) "
+                    "for totals exact to the cent.", currency=order.currency_id.name,
+                    shop_untaxed=shop_figures[0], shop_tax=shop_tax, shop_total=shop_total,
+                    odoo_untaxed=odoo_figures[0], odoo_tax=odoo_figures[1], odoo_total=odoo_figures[2]))
             return
         figures = {
             "name": data["name"], "currency": order.currency_id.name, "tolerance": self.shopify_tax_tolerance,

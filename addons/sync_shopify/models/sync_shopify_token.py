@@ -76,25 +76,38 @@ class SyncBackend(models.Model):
     # ------------------------------------------------------------------
     def _shopify_access_token(self, renew_from=None):
         """The token to call the Admin API with; renewed first when it is about to expire, or when
-        Shopify refused ``renew_from`` (a 401 on a token we thought valid)."""
+        Shopify refused ``renew_from`` (a 401 on a token we thought valid).
+
+        Every call asks for it: the worker's own copy answers, the database only when that copy is
+        missing, refused or about to expire (another worker may have renewed it meanwhile)."""
         self.ensure_one()
         backend = self.sudo()
         if backend.shopify_auth_method != "client_credentials":
             return backend.api_token or ""
-        token, expiry = self._shopify_known_token()
-        if token and token != renew_from and expiry - fields.Datetime.now() > RENEW_MARGIN:
+        token = self._shopify_usable(self._shopify_cached_token(), renew_from)
+        if token:
             return token
-        return self._shopify_renew_token(stale=token)
-
-    def _shopify_known_token(self):
-        """(token, expiry) of the newest token known: this worker's, or the one in the database."""
-        with self._shopify_tokens_lock:
-            cached = self._shopify_tokens.get(self._shopify_token_key())
         stored = self.env["sync.shopify.token"].sudo().search([("backend_id", "=", self.id)], limit=1)
-        candidates = [cached] if cached else []
-        if stored:
-            candidates.append((stored.access_token, stored.expires_at))
-        return max(candidates, key=lambda pair: pair[1]) if candidates else (None, None)
+        token = self._shopify_usable((stored.access_token, stored.expires_at), renew_from) if stored else None
+        if token:
+            self._shopify_cache_token(token, stored.expires_at)
+            return token
+        return self._shopify_renew_token(stale=renew_from or stored.access_token)
+
+    @staticmethod
+    def _shopify_usable(token_expiry, refused):
+        token, expiry = token_expiry or (None, None)
+        if token and token != refused and expiry - fields.Datetime.now() > RENEW_MARGIN:
+            return token
+        return None
+
+    def _shopify_cached_token(self):
+        with self._shopify_tokens_lock:
+            return self._shopify_tokens.get(self._shopify_token_key())
+
+    def _shopify_cache_token(self, token, expiry):
+        with self._shopify_tokens_lock:
+            self._shopify_tokens[self._shopify_token_key()] = (token, expiry)
 
     def _shopify_token_key(self):
         return (self.env.cr.dbname, self.id)
@@ -113,8 +126,7 @@ class SyncBackend(models.Model):
                 cr.rollback()
                 cr.execute("SELECT pg_advisory_unlock(hashtext(%s))", [lock])
                 cr.commit()
-        with self._shopify_tokens_lock:
-            self._shopify_tokens[self._shopify_token_key()] = token
+        self._shopify_cache_token(*token)
         return token[0]
 
     def _shopify_token_in(self, cr, stale):
@@ -221,8 +233,9 @@ class SyncBackend(models.Model):
     def _secret_values(self):
         secrets = super()._secret_values()
         backend = self.sudo()
-        with self._shopify_tokens_lock:
-            cached = self._shopify_tokens.get(self._shopify_token_key())
-        stored = self.env["sync.shopify.token"].sudo().search([("backend_id", "=", self.id)], limit=1)
-        extra = [backend.shopify_client_secret, cached and cached[0], stored.access_token]
+        if backend.shopify_auth_method != "client_credentials":
+            return secrets
+        # The token sent is always this worker's copy (_shopify_access_token caches what it uses).
+        cached = self._shopify_cached_token()
+        extra = [backend.shopify_client_secret, cached and cached[0]]
         return secrets + [value for value in extra if value and len(value) >= 4]

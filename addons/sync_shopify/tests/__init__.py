@@ -16,3 +16,4 @@ from . import test_odoo_flows
 from . import test_order_shapes
 from . import test_auth
 from . import test_fuzz_order_shapes
+from . import test_company_isolation
