@@ -9,7 +9,7 @@ from werkzeug.wrappers import Response
 
 from . import shopify_api, shopify_mutations  # noqa: F401  (registers the Mutation resolvers)
 from .core import SandboxServer, hmac_b64, json_response, new_uuid
-from .shopify_auth import DEFAULT_SCOPES, TOKEN_PATH, ShopifyAuth
+from .shopify_auth import AUTHORIZE_PATH, DEFAULT_SCOPES, TOKEN_PATH, ShopifyAuth
 from .shopify_cost import LeakyBucket
 from .shopify_schema import API_VERSION, get_schema
 from .shopify_store import ShopifyStore, gid_number
@@ -190,6 +190,8 @@ class ShopifySandbox(SandboxServer):
     def handle(self, request, record):  # noqa: PLR0911  one answer per kind of refusal, as Shopify gives them
         if request.path == TOKEN_PATH and request.method == "POST":
             return self._token(request)
+        if request.path == AUTHORIZE_PATH and request.method == "GET":
+            return self._authorize(request)
         version = VERSIONED_PATH.match(request.path)
         # A version newer than the sandbox's is unknown to it: Not Found (what Shopify answers for a
         # version it does not have is not documented).
@@ -231,6 +233,14 @@ class ShopifySandbox(SandboxServer):
         with self.lock:
             status, body = self.auth.grant(fields if isinstance(fields, dict) else {})
         return json_response(body, status=status)
+
+    def _authorize(self, request):
+        """The merchant's consent screen, approved at once: a redirect to the app's callback."""
+        with self.lock:
+            location = self.auth.authorize(request.args.to_dict(), self.shop_domain)
+        if location is None:
+            return json_response({"errors": "Invalid client_id or redirect_uri"}, status=400)
+        return Response("", status=302, headers={"Location": location})
 
     def rate_limited_response(self):
         self.bucket.drain()

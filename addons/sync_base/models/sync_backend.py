@@ -407,11 +407,11 @@ class SyncBackend(models.Model):
         }
 
     def _http(self, method, url, *, json_body=None, data=None, headers=None, write=None, operation=None,
-              secret_response=False):
+              secret_bodies=False):
         """Send one HTTP request, log it in the exchange log, return the response.
 
-        ``secret_response``: the answer carries a new secret (a token endpoint's), unknown to the
-        redaction until stored; its body is kept out of the exchange log altogether.
+        ``secret_bodies``: the request and its answer carry secrets the redaction cannot know (a token
+        endpoint's refresh token, the token it answers): both bodies are kept out of the exchange log.
         In dry-run mode writes are recorded and not sent (returns ``None``); reads go
         out, since computing what would be sent often needs them.
         Raises the ``SyncError`` that matches the failure, so the queue can decide
@@ -430,7 +430,8 @@ class SyncBackend(models.Model):
             "method": method.upper(),
             "url": self._redact(url),
             "request_headers": json.dumps(self._redact_headers(headers), indent=1),
-            "request_body": self._redact(body if isinstance(body, str) else (body or b"").decode("utf-8", "replace")),
+            "request_body": REDACTED if secret_bodies else self._redact(
+                body if isinstance(body, str) else (body or b"").decode("utf-8", "replace")),
         }
         if write and self.mode == "dry_run":
             log.update(dry_run=True, duration_ms=0)
@@ -452,7 +453,7 @@ class SyncBackend(models.Model):
             duration_ms=int((time.monotonic() - started) * 1000),
             status_code=response.status_code,
             response_headers=json.dumps(self._redact_headers(dict(response.headers)), indent=1),
-            response_body=REDACTED if secret_response and response.ok else self._redact(response.text),
+            response_body=REDACTED if secret_bodies and response.ok else self._redact(response.text),
         )
         exchange = self._log_exchange(log)
         self._raise_for_status(response, exchange)

@@ -760,9 +760,10 @@ class SyncBackend(models.Model):
         worker through the registry's cache signalling.
         """
         self.flush_model(["code", "webhook_secret", "shopify_auth_method", "shopify_client_secret"])
-        # A Dev Dashboard app signs its webhooks with its client secret (shopify.dev, "About client credentials").
+        # An app with a client ID signs its webhooks with its client secret (shopify.dev, "About client
+        # credentials"); an app made in the store admin with the API secret kept as the webhook secret.
         self.env.cr.execute("""
-            SELECT code, CASE WHEN shopify_auth_method = 'client_credentials' THEN shopify_client_secret
+            SELECT code, CASE WHEN shopify_auth_method != 'static' THEN shopify_client_secret
                               ELSE webhook_secret END
               FROM sync_backend WHERE id = %s""", [backend_id])
         return tuple(self.env.cr.fetchone() or (None, None))

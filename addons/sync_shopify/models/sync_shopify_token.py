@@ -1,16 +1,40 @@
+import hashlib
+import hmac
 import logging
+import re
+import secrets
 import threading
 from datetime import timedelta
 from urllib.parse import urlencode
 
 from odoo import SUPERUSER_ID, _, api, fields, models
 from odoo.addons.sync_base.exceptions import SyncAuthError, SyncError
+from odoo.exceptions import UserError
 
 from . import shopify_documents as docs
 
 _logger = logging.getLogger(__name__)
 
 TOKEN_PATH = "/admin/oauth/access_token"
+AUTHORIZE_PATH = "/admin/oauth/authorize"
+CALLBACK_ROUTE = "/sync_shopify/oauth/callback"
+# How long the link of Connect to Shopify stays good: the merchant approves within minutes.
+STATE_LIFETIME = timedelta(minutes=15)
+# shopify.dev, "Implement authorization code grant manually": the shop parameter must be a valid
+# myshopify.com hostname.
+SHOP_HOSTNAME = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9\-]*\.myshopify\.com$")
+
+
+def valid_query_hmac(params, secret):
+    """Shopify's signature of a redirect's query (shopify.dev, "Implement authorization code grant
+    manually"): every parameter but ``hmac``, sorted by name, joined as ``name=value`` with ``&``,
+    HMAC-SHA256 with the client secret, in hex; compared in constant time."""
+    signature = params.get("hmac") or ""
+    if not secret or not signature:
+        return False
+    message = "&".join("%s=%s" % (key, value) for key, value in sorted(params.items()) if key != "hmac")
+    expected = hmac.new(secret.encode(), message.encode(), hashlib.sha256).hexdigest()
+    return hmac.compare_digest(expected, signature)
 # Renewed this long before it expires: a job that starts with a token never sees it expire mid-call.
 RENEW_MARGIN = timedelta(minutes=10)
 
@@ -30,6 +54,7 @@ class SyncShopifyToken(models.Model):
     backend_id = fields.Many2one("sync.backend", required=True, ondelete="cascade", index=True)
     access_token = fields.Char(required=True)
     expires_at = fields.Datetime(required=True)
+    refresh_token = fields.Char(help="Of an app installed by OAuth: renews the token; Shopify replaces it each time.")
     scopes = fields.Char(help="The access scopes Shopify granted with the token, comma separated.")
 
     _sql_constraints = [("backend_uniq", "unique(backend_id)", "A backend has one current token.")]
@@ -42,13 +67,16 @@ class SyncBackend(models.Model):
         [
             ("static", "Access token of an app made in the store admin"),
             ("client_credentials", "Client ID and secret of a Dev Dashboard app on your own store"),
+            ("authorization_code", "App installed by OAuth (Connect to Shopify)"),
         ],
         string="Connect with",
         default="static",
         required=True,
         help="Stores set up since January 2026 make their apps in Shopify's Dev Dashboard: give its client ID and "
-        "secret, and the connector asks Shopify for a token (valid 24 hours) and renews it by itself. Apps made "
-        "earlier in the store admin keep their static access token.",
+        "secret, and the connector asks Shopify for a token (valid 24 hours) and renews it by itself. An app "
+        "distributed to other stores is installed by OAuth: Connect to Shopify asks the merchant's consent, and its "
+        "tokens (valid 60 minutes) are renewed with their refresh token. Apps made earlier in the store admin keep "
+        "their static access token.",
     )
     shopify_client_id = fields.Char("Client ID", groups="sync_base.group_sync_manager", copy=False)
     shopify_client_secret = fields.Char(
@@ -57,6 +85,8 @@ class SyncBackend(models.Model):
         copy=False,
         help="Also the secret Shopify signs this app's webhooks with: the backend checks webhooks with it.",
     )
+    shopify_oauth_state = fields.Char(groups="sync_base.group_sync_manager", copy=False)
+    shopify_oauth_state_at = fields.Datetime(groups="sync_base.group_sync_manager", copy=False)
     shopify_token_expires_at = fields.Datetime("Token valid until", compute="_compute_shopify_token")
     shopify_granted_scopes = fields.Char(
         "Granted scopes", readonly=True, copy=False,
@@ -82,7 +112,7 @@ class SyncBackend(models.Model):
         missing, refused or about to expire (another worker may have renewed it meanwhile)."""
         self.ensure_one()
         backend = self.sudo()
-        if backend.shopify_auth_method != "client_credentials":
+        if backend.shopify_auth_method == "static":
             return backend.api_token or ""
         token = self._shopify_usable(self._shopify_cached_token(), renew_from)
         if token:
@@ -135,12 +165,8 @@ class SyncBackend(models.Model):
         stored = Token.search([("backend_id", "=", self.id)], limit=1)
         if stored and stored.access_token != stale and stored.expires_at - fields.Datetime.now() > RENEW_MARGIN:
             return stored.access_token, stored.expires_at
-        answer = self._shopify_request_token()
-        values = {
-            "access_token": answer["access_token"],
-            "expires_at": fields.Datetime.now() + timedelta(seconds=int(answer.get("expires_in") or 0)),
-            "scopes": answer.get("scope") or False,
-        }
+        answer = self._shopify_request_token(stored)
+        values = self._shopify_token_values(answer)
         if stored:
             stored.write(values)
         else:
@@ -149,29 +175,55 @@ class SyncBackend(models.Model):
         _logger.info("Shopify backend %s: access token renewed, valid until %s", self.name, values["expires_at"])
         return values["access_token"], values["expires_at"]
 
-    def _shopify_request_token(self):
-        """Shopify's answer to the client credentials grant (shopify.dev, "Using the client credentials
-        grant"): ``access_token``, ``scope``, ``expires_in``."""
+    @staticmethod
+    def _shopify_token_values(answer):
+        """sync.shopify.token values of a token endpoint's answer (a refresh token replaces the last one)."""
+        values = {
+            "access_token": answer["access_token"],
+            # A token without expires_in (an OAuth app's non-expiring one) is renewed only on a 401.
+            "expires_at": fields.Datetime.now() + timedelta(seconds=int(answer.get("expires_in") or 10 * 365 * 86400)),
+            "scopes": answer.get("scope") or False,
+        }
+        if answer.get("refresh_token"):
+            values["refresh_token"] = answer["refresh_token"]
+        return values
+
+    def _shopify_request_token(self, stored=None):
+        """A new token from Shopify's token endpoint: by the client credentials grant (shopify.dev, "Using
+        the client credentials grant"), or for an app installed by OAuth with the refresh token of its
+        expiring offline token (shopify.dev, "About offline access tokens"). The answer holds
+        ``access_token``, ``scope``, ``expires_in`` and, for OAuth, the next ``refresh_token``."""
         backend = self.sudo()
         if not backend.shopify_client_id or not backend.shopify_client_secret:
             raise SyncAuthError(_(
                 "Shopify backend %(name)s connects with a client ID and secret, and one is missing: copy both from "
                 "the app's Settings in Shopify's Dev Dashboard, then Test connection.", name=self.name))
+        form = {"client_id": backend.shopify_client_id, "client_secret": backend.shopify_client_secret}
+        if backend.shopify_auth_method == "authorization_code":
+            if not stored or not stored.refresh_token:
+                raise SyncAuthError(_(
+                    "Shopify backend %(name)s has no token yet: press Connect to Shopify on the backend and approve "
+                    "the app in the store, then Retry.", name=self.name))
+            form.update(grant_type="refresh_token", refresh_token=stored.refresh_token)
+        else:
+            form["grant_type"] = "client_credentials"
+        return self._shopify_call_token_endpoint(form, operation="token_renewal")
+
+    def _shopify_call_token_endpoint(self, form, operation):
         url = "%s%s" % (self._shopify_base_url(), TOKEN_PATH)
-        form = {"grant_type": "client_credentials", "client_id": backend.shopify_client_id,
-                "client_secret": backend.shopify_client_secret}
         try:
-            response = self._http("POST", url, data=urlencode(form), write=False, operation="token_renewal",
+            response = self._http("POST", url, data=urlencode(form), write=False, operation=operation,
                                   headers={"Content-Type": "application/x-www-form-urlencoded"},
-                                  secret_response=True)
+                                  secret_bodies=True)
             answer = response.json()
         except SyncError as error:
             if error.status_code and 400 <= error.status_code < 500:
                 raise SyncAuthError(_(
-                    "Shopify refused the client ID and secret of backend %(name)s (HTTP %(status)s): the secret was "
-                    "rotated, or the app was uninstalled from the store. Copy the current client ID and secret from "
-                    "the app's Settings in Shopify's Dev Dashboard (reinstall the app if it was removed), save them "
-                    "on the backend, then Test connection.", name=self.name, status=error.status_code),
+                    "Shopify refused the credentials of backend %(name)s (HTTP %(status)s): the client secret was "
+                    "rotated, the app was uninstalled from the store, or its refresh token expired. Copy the current "
+                    "client ID and secret from the app's Settings in Shopify's Dev Dashboard (reinstall the app if it "
+                    "was removed; for an app installed by OAuth, press Connect to Shopify again), save them on the "
+                    "backend, then Test connection.", name=self.name, status=error.status_code),
                     exchange=error.exchange, status_code=error.status_code) from error
             raise
         except ValueError as error:
@@ -181,6 +233,67 @@ class SyncBackend(models.Model):
         if not isinstance(answer, dict) or not answer.get("access_token"):
             raise SyncAuthError(_("Shopify gave backend %(name)s no access token.", name=self.name))
         return answer
+
+    # ------------------------------------------------------------------
+    # Installing by OAuth (the authorization code grant)
+    # ------------------------------------------------------------------
+    def action_shopify_connect(self):
+        """Send the admin to the store's consent screen; Shopify comes back to the callback route."""
+        self.ensure_one()
+        backend = self.sudo()
+        if not (backend.shopify_client_id and backend.shopify_client_secret and backend.shopify_shop_domain):
+            raise UserError(
+                _("Set the shop domain, the client ID and the client secret first, then Connect to Shopify."))
+        state = secrets.token_urlsafe(32)
+        backend.write({"shopify_oauth_state": state, "shopify_oauth_state_at": fields.Datetime.now()})
+        scopes = {scope for _label, needed in self._shopify_feature_scopes().values() for scope in needed}
+        query = {
+            "client_id": backend.shopify_client_id,
+            "scope": ",".join(sorted(scopes | {"write_files"})),
+            "redirect_uri": self.get_base_url() + CALLBACK_ROUTE,
+            "state": state,
+        }
+        return {"type": "ir.actions.act_url", "target": "self",
+                "url": "%s%s?%s" % (self._shopify_base_url(), AUTHORIZE_PATH, urlencode(query))}
+
+    @api.model
+    def _shopify_oauth_callback(self, params):
+        """Finish an install from Shopify's redirect: check the state (once only), the signature and the
+        shop, then exchange the code for an expiring offline token and its refresh token. Returns the
+        backend; raises UserError saying what was wrong."""
+        state = params.get("state")
+        backend = self.sudo().search([("shopify_oauth_state", "=", state)], limit=1) if state else self.browse()
+        if not backend:
+            raise UserError(_("This Shopify authorization was already used or was never asked for: press Connect to "
+                              "Shopify on the backend again."))
+        started = backend.shopify_oauth_state_at
+        # Used once, whatever follows: a replayed callback finds no backend.
+        backend.write({"shopify_oauth_state": False, "shopify_oauth_state_at": False})
+        if not started or fields.Datetime.now() - started > STATE_LIFETIME:
+            raise UserError(_("This Shopify authorization has expired: press Connect to Shopify again."))
+        if not valid_query_hmac(params, backend.shopify_client_secret):
+            raise UserError(_("Shopify's signature of this authorization is wrong: it did not come from Shopify, or "
+                              "the client secret on backend %(name)s is not the app's.", name=backend.name))
+        shop = params.get("shop") or ""
+        if not SHOP_HOSTNAME.match(shop) or shop != backend.shopify_shop_domain:
+            raise UserError(_("Shopify authorized the shop %(shop)s, not %(domain)s, the shop of backend %(name)s: "
+                              "nothing was connected.", shop=shop, domain=backend.shopify_shop_domain,
+                              name=backend.name))
+        answer = backend._shopify_call_token_endpoint(
+            {"client_id": backend.shopify_client_id, "client_secret": backend.shopify_client_secret,
+             "code": params.get("code") or "", "expiring": "1"},
+            operation="oauth_install",
+        )
+        values = backend._shopify_token_values(answer)
+        Token = self.env["sync.shopify.token"].sudo()
+        stored = Token.search([("backend_id", "=", backend.id)], limit=1)
+        if stored:
+            stored.write(values)
+        else:
+            Token.create(dict(values, backend_id=backend.id))
+        backend._shopify_cache_token(values["access_token"], values["expires_at"])
+        backend.write({"state": "connected", "shopify_granted_scopes": values["scopes"]})
+        return backend
 
     # ------------------------------------------------------------------
     # Scopes
@@ -233,7 +346,7 @@ class SyncBackend(models.Model):
     def _secret_values(self):
         secrets = super()._secret_values()
         backend = self.sudo()
-        if backend.shopify_auth_method != "client_credentials":
+        if backend.shopify_auth_method == "static":
             return secrets
         # The token sent is always this worker's copy (_shopify_access_token caches what it uses).
         cached = self._shopify_cached_token()
