@@ -10,6 +10,7 @@ from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Response
 
 from .core import SandboxServer, hmac_b64, json_response, new_uuid
+from .hubspot_auth import AUTHORIZE_PATH, INTROSPECT_PATH, TOKEN_PATH, HubSpotOAuth
 from .hubspot_store import (
     ASSOCIATION_TYPES,
     DEFAULT_PROPERTIES,
@@ -108,6 +109,7 @@ class HubSpotSandbox(SandboxServer):
         clock=None,
         token="pat-na1-sandbox-0000-0000",
         client_secret="sandbox-hubspot-client-secret",
+        client_id="sandbox-hubspot-client-id",
         portal_id=62515,
         app_id=1000001,
         contacts=20,
@@ -125,6 +127,7 @@ class HubSpotSandbox(SandboxServer):
         self.webhook_target_url = None
         self.webhooks.retry_delays = tuple(webhook_retry_delays)
         self.store = HubSpotStore(self.clock)
+        self.oauth = HubSpotOAuth(self.clock, client_id, client_secret, portal_id=portal_id, app_id=app_id)
         self.reset()
 
     # -- public helpers ----------------------------------------------------------------
@@ -138,6 +141,7 @@ class HubSpotSandbox(SandboxServer):
             self.search_limiter = RollingWindow(self.search_rate, 1.0, self.clock)
             self.requests.clear()
             self.webhooks.clear()
+            self.oauth.clear()
             self.faults.clear()
 
     def _seed(self):
@@ -272,9 +276,27 @@ class HubSpotSandbox(SandboxServer):
             response = self._error_response(error)
         return response
 
+    def _oauth(self, request):
+        """The OAuth endpoints, which take no bearer token (see hubspot_auth); None for any other path."""
+        if request.path == AUTHORIZE_PATH and request.method == "GET":
+            with self.lock:
+                location = self.oauth.authorize(request.args.to_dict())
+            if location is None:
+                return json_response({"status": "error", "message": "Invalid client_id or redirect_uri"}, status=400)
+            return Response("", status=302, headers={"Location": location})
+        if request.path in (TOKEN_PATH, INTROSPECT_PATH) and request.method == "POST":
+            fields = request.form.to_dict()
+            with self.lock:
+                status, body = (self.oauth.token if request.path == TOKEN_PATH else self.oauth.introspect)(fields)
+            return json_response(body, status=status)
+        return None
+
     def _route(self, request, record):
+        oauth = self._oauth(request)
+        if oauth is not None:
+            return oauth
         auth = request.headers.get("Authorization", "")
-        if auth != "Bearer " + self.token:
+        if auth != "Bearer " + self.token and not self.oauth.valid(auth.removeprefix("Bearer ")):
             raise ApiError(
                 401,
                 "Authentication credentials not found. This API supports OAuth 2.0 authentication "

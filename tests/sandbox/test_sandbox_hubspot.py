@@ -629,3 +629,36 @@ def test_hubspot_bad_hmac_and_duplicates(hub, receiver):
     assert headers["X-HubSpot-Signature-v3"] != expected_signature(
         hub.client_secret, "POST", receiver.url, calls[0]["body"], headers["X-HubSpot-Request-Timestamp"]
     )
+
+
+def test_oauth_install_refresh_and_introspection(hub):
+    """developers.hubspot.com, "Working with OAuth" and the 2026-03 OAuth tokens API: the install redirect
+    carries code and state; POST /oauth/2026-03/token exchanges the code and renews with the refresh
+    token (every parameter in the form body); introspection lists the scopes; errors carry both RFC 6749's
+    error and HubSpot's status."""
+    from urllib.parse import parse_qsl, urlsplit
+
+    consent = requests.get(hub.url + "/oauth/authorize", allow_redirects=False, timeout=10, params={
+        "client_id": hub.oauth.client_id, "scope": "oauth crm.objects.contacts.read",
+        "redirect_uri": "https://odoo.example/cb", "state": "s1"})
+    assert consent.status_code == 302
+    query = dict(parse_qsl(urlsplit(consent.headers["Location"]).query))
+    assert query["state"] == "s1"
+    credentials = {"client_id": hub.oauth.client_id, "client_secret": hub.oauth.client_secret}
+    tokens = requests.post(hub.url + "/oauth/2026-03/token", timeout=10, data=dict(
+        credentials, grant_type="authorization_code", code=query["code"], redirect_uri="https://odoo.example/cb")).json()
+    assert tokens["token_type"] == "bearer" and tokens["expires_in"] == 1800
+    headers = {"Authorization": "Bearer " + tokens["access_token"]}
+    assert requests.get(hub.url + "/crm/v3/objects/contacts", headers=headers, timeout=10).status_code == 200
+    renewed = requests.post(hub.url + "/oauth/2026-03/token", timeout=10, data=dict(
+        credentials, grant_type="refresh_token", refresh_token=tokens["refresh_token"])).json()
+    assert renewed["access_token"] != tokens["access_token"]
+    info = requests.post(hub.url + "/oauth/2026-03/token/introspect", timeout=10,
+                         data=dict(credentials, token=renewed["access_token"])).json()
+    assert info["active"] is True and "crm.objects.contacts.write" in info["scopes"]
+    refused = requests.post(hub.url + "/oauth/2026-03/token", timeout=10, data=dict(
+        credentials, grant_type="refresh_token", refresh_token="unknown"))
+    assert refused.status_code == 400
+    assert refused.json()["error"] == "invalid_grant" and refused.json()["status"] == "BAD_REFRESH_TOKEN"
+    hub.oauth.expire_all()
+    assert requests.get(hub.url + "/crm/v3/objects/contacts", headers=headers, timeout=10).status_code == 401

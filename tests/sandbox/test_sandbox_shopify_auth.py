@@ -77,3 +77,47 @@ def test_fulfillment_orders_are_hidden_without_their_scope(shop, gql):
     assert gql.data(query, {"id": order["id"]})["order"]["fulfillmentOrders"]["nodes"]
     shop.auth.scopes = ["read_orders"]
     assert gql.data(query, {"id": order["id"]})["order"]["fulfillmentOrders"]["nodes"] == []
+
+
+def authorize(shop, state="nonce-1"):
+    """The consent screen, approved: the redirect to the app's callback, as a dict of its query."""
+    from urllib.parse import parse_qsl, urlsplit
+
+    response = requests.get(shop.url + "/admin/oauth/authorize", allow_redirects=False, timeout=10, params={
+        "client_id": shop.auth.client_id, "scope": "read_orders", "redirect_uri": "https://odoo.example/cb",
+        "state": state})
+    assert response.status_code == 302
+    location = urlsplit(response.headers["Location"])
+    assert location.netloc == "odoo.example"
+    return dict(parse_qsl(location.query))
+
+
+def test_consent_redirect_is_signed_as_the_authorization_code_grant_says(shop):
+    """shopify.dev, "Implement authorization code grant manually": code, hmac, host, shop, state,
+    timestamp; hmac = hex HMAC-SHA256 of the other parameters sorted and joined with &."""
+    import hashlib
+    import hmac as hmac_
+
+    query = authorize(shop)
+    assert {"code", "hmac", "host", "shop", "state", "timestamp"} <= set(query)
+    assert query["state"] == "nonce-1" and query["shop"] == shop.shop_domain
+    message = "&".join("%s=%s" % (k, v) for k, v in sorted(query.items()) if k != "hmac")
+    assert query["hmac"] == hmac_.new(shop.auth.client_secret.encode(), message.encode(), hashlib.sha256).hexdigest()
+
+
+def test_expiring_offline_token_and_its_rotating_refresh_token(shop, gql):
+    """shopify.dev, "About offline access tokens": expiring=1 gives expires_in 3600, refresh_token and
+    refresh_token_expires_in 7776000; a refresh gives a new pair; a code is used once."""
+    code = authorize(shop)["code"]
+    form = {"client_id": shop.auth.client_id, "client_secret": shop.auth.client_secret, "code": code, "expiring": "1"}
+    first = requests.post(shop.url + "/admin/oauth/access_token", data=form, timeout=10).json()
+    assert first["expires_in"] == 3600 and first["refresh_token_expires_in"] == 7776000
+    assert requests.post(shop.url + "/admin/oauth/access_token", data=form, timeout=10).status_code == 400
+    refreshed = requests.post(shop.url + "/admin/oauth/access_token", timeout=10, data={
+        "client_id": shop.auth.client_id, "client_secret": shop.auth.client_secret,
+        "grant_type": "refresh_token", "refresh_token": first["refresh_token"]}).json()
+    assert refreshed["refresh_token"] != first["refresh_token"]
+    # The old refresh token is kept until the new access token is used (changelog, 2026-08-28).
+    assert first["refresh_token"] in shop.auth.refresh_tokens
+    assert gql.raw(docs.SHOP, token=refreshed["access_token"]).status_code == 200
+    assert first["refresh_token"] not in shop.auth.refresh_tokens

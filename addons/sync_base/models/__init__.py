@@ -1,6 +1,7 @@
 from . import sync_record_link_mixin
 from . import sync_bound_mixin
 from . import sync_backend
+from . import sync_backend_token
 from . import sync_binding
 from . import sync_exchange
 from . import sync_job

@@ -6,3 +6,4 @@ from . import sync_backend_poll
 from . import res_partner
 from . import res_users
 from . import sale_order
+from . import sync_backend_auth

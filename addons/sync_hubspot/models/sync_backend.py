@@ -9,7 +9,7 @@ import time
 from urllib.parse import urlencode
 
 from odoo import _, api, fields, models
-from odoo.addons.sync_base.exceptions import SyncError, SyncRateLimitError, SyncValidationError
+from odoo.addons.sync_base.exceptions import SyncAuthError, SyncError, SyncRateLimitError, SyncValidationError
 
 _logger = logging.getLogger(__name__)
 
@@ -157,12 +157,22 @@ class SyncBackend(models.Model):
         url = (self.api_url or DEFAULT_API_URL).rstrip("/") + path
         if params:
             url += "?" + urlencode(params, doseq=True)
-        headers = {"Authorization": f"Bearer {self.sudo().api_token or ''}", "Accept": "application/json"}
         pacer.wait()
         if path.endswith("/search"):
             self._hubspot_pacer(search=True).wait()
+        token = self._hubspot_access_token()
         try:
-            response = self._http(method, url, json_body=body, headers=headers, write=write, operation=operation)
+            try:
+                response = self._http(method, url, json_body=body, write=write, operation=operation,
+                                      headers={"Authorization": f"Bearer {token}", "Accept": "application/json"})
+            except SyncAuthError:
+                # An OAuth token refused before its time (revoked, or renewed elsewhere): renewed once and
+                # sent again; a 401 was not processed, so this is safe for writes too.
+                if self.sudo().hubspot_auth_method != "oauth":
+                    raise
+                token = self._hubspot_access_token(renew_from=token)
+                response = self._http(method, url, json_body=body, write=write, operation=operation,
+                                      headers={"Authorization": f"Bearer {token}", "Accept": "application/json"})
         except SyncRateLimitError as error:
             error.retry_after = max(error.retry_after or 0, self._hubspot_rate_wait(error.exchange, pacer))
             raise
@@ -221,6 +231,11 @@ class SyncBackend(models.Model):
         message = _("HubSpot answered; %(count)s deal stages read.", count=len(self.hubspot_stage_ids))
         if created:
             message += " " + _("Created properties: %s.", ", ".join(created))
+        missing = self._hubspot_missing_scopes() if self.sudo().hubspot_auth_method == "oauth" else []
+        if missing:
+            return self._notify(_("Connected, with scopes missing"), message + " " + _(
+                "The app was not granted %(scopes)s: add them to the app's scopes in HubSpot, then Connect to "
+                "HubSpot again.", scopes=", ".join(missing)), "warning")
         return self._notify(_("Connection works"), message, "success")
 
     def _hubspot_setup(self):

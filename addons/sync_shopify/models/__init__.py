@@ -12,4 +12,4 @@ from . import sale_order
 from . import stock_picking
 from . import sync_backend_order
 from . import sync_backend_fulfilment
-from . import sync_shopify_token
+from . import sync_backend_auth

@@ -32,10 +32,10 @@ class TestClientCredentials(ShopifyOrderCase):
 
     def setUp(self):
         super().setUp()
-        self.backend._shopify_tokens.clear()
+        self.backend._tokens.clear()
 
     def token_row(self):
-        return self.env["sync.shopify.token"].sudo().search([("backend_id", "=", self.backend.id)])
+        return self.env["sync.backend.token"].sudo().search([("backend_id", "=", self.backend.id)])
 
     def test_connects_with_client_id_and_secret_and_keeps_the_token(self):
         result = self.backend.action_test_connection()
@@ -62,7 +62,7 @@ class TestClientCredentials(ShopifyOrderCase):
     def test_token_about_to_expire_is_renewed_before_the_call(self):
         self.backend.action_test_connection()
         self.token_row().expires_at = fields.Datetime.now() + timedelta(minutes=5)
-        self.backend._shopify_tokens.clear()
+        self.backend._tokens.clear()
         order = self.new_orders()[0]
         self.import_orders([order])
         self.assertEqual(self.jobs("order_import").state, "done")
@@ -81,9 +81,9 @@ class TestClientCredentials(ShopifyOrderCase):
     def test_a_worker_that_lost_the_race_takes_the_token_the_other_stored(self):
         self.backend.action_test_connection()
         fresh = self.token_row().access_token
-        self.backend._shopify_tokens.clear()
+        self.backend._tokens.clear()
         # This worker saw Shopify refuse the token it held before the other worker renewed it.
-        token = self.backend._shopify_renew_token(stale="shpat_the_old_one")
+        token = self.backend._renew_token(stale="shpat_the_old_one")
         self.assertEqual(token, fresh)
         self.assertEqual(len(self.shop.auth.grants), 1, "no second request for the same renewal")
 

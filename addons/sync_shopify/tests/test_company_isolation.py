@@ -51,7 +51,7 @@ class TestCompanyIsolation(HttpCase):
             "backend_id": backend.id, "event_id": f"event-{company.id}", "topic": "customers/update",
             "payload": '{"email": "buyer-%s@example.com", "default_address": {"address1": "12 Main St"}}' % company.id,
         })
-        env["sync.shopify.token"].create({
+        env["sync.backend.token"].create({
             "backend_id": backend.id, "access_token": f"shpat_secret_{company.id}", "expires_at": "2030-01-01",
         })
         return backend
@@ -86,7 +86,7 @@ class TestCompanyIsolation(HttpCase):
     def test_tokens_only_for_managers_of_the_company(self):
         user, manager = self.users
         with self.assertRaises(xmlrpc.client.Fault) as refused:
-            self.rpc(user, "sync.shopify.token", "search_read", [], fields=["access_token"])
+            self.rpc(user, "sync.backend.token", "search_read", [], fields=["access_token"])
         self.assertEqual(refused.exception.faultCode, ACCESS_ERROR)
-        rows = self.rpc(manager, "sync.shopify.token", "search_read", [], fields=["backend_id", "access_token"])
+        rows = self.rpc(manager, "sync.backend.token", "search_read", [], fields=["backend_id", "access_token"])
         self.assertEqual([row["backend_id"][0] for row in rows], [self.backend_a.id])

@@ -30,7 +30,7 @@ class TestShopifyOAuth(HttpCase):
     def setUp(self):
         super().setUp()
         self.shop.reset()
-        self.backend._shopify_tokens.clear()
+        self.backend._tokens.clear()
         self.authenticate("oauth_manager", "oauth_manager")
 
     def consent(self):
@@ -47,7 +47,7 @@ class TestShopifyOAuth(HttpCase):
         return response
 
     def token(self):
-        return self.env["sync.shopify.token"].sudo().search([("backend_id", "=", self.backend.id)])
+        return self.env["sync.backend.token"].sudo().search([("backend_id", "=", self.backend.id)])
 
     def test_connect_to_shopify_installs_with_an_expiring_token_and_its_refresh_token(self):
         location = self.consent()
@@ -90,7 +90,7 @@ class TestShopifyOAuth(HttpCase):
         self.assertIn("signature", response.text)
         self.assertFalse(self.token())
         # The state was spent: the genuine redirect cannot be used after a forged one.
-        self.assertFalse(self.backend.sudo().shopify_oauth_state)
+        self.assertFalse(self.backend.sudo().oauth_state)
 
     def test_another_shop_is_refused_even_when_signed(self):
         parts = urlsplit(self.consent())

@@ -1,25 +1,17 @@
 import hashlib
 import hmac
-import logging
 import re
-import secrets
-import threading
-from datetime import timedelta
 from urllib.parse import urlencode
 
-from odoo import SUPERUSER_ID, _, api, fields, models
+from odoo import _, api, fields, models
 from odoo.addons.sync_base.exceptions import SyncAuthError, SyncError
 from odoo.exceptions import UserError
 
 from . import shopify_documents as docs
 
-_logger = logging.getLogger(__name__)
-
 TOKEN_PATH = "/admin/oauth/access_token"
 AUTHORIZE_PATH = "/admin/oauth/authorize"
 CALLBACK_ROUTE = "/sync_shopify/oauth/callback"
-# How long the link of Connect to Shopify stays good: the merchant approves within minutes.
-STATE_LIFETIME = timedelta(minutes=15)
 # shopify.dev, "Implement authorization code grant manually": the shop parameter must be a valid
 # myshopify.com hostname.
 SHOP_HOSTNAME = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9\-]*\.myshopify\.com$")
@@ -35,29 +27,6 @@ def valid_query_hmac(params, secret):
     message = "&".join("%s=%s" % (key, value) for key, value in sorted(params.items()) if key != "hmac")
     expected = hmac.new(secret.encode(), message.encode(), hashlib.sha256).hexdigest()
     return hmac.compare_digest(expected, signature)
-# Renewed this long before it expires: a job that starts with a token never sees it expire mid-call.
-RENEW_MARGIN = timedelta(minutes=10)
-
-
-class SyncShopifyToken(models.Model):
-    """The access token a backend got by the client credentials grant, and what it was granted.
-
-    A table of its own, written only by a renewal in its own committed transaction: the token
-    must outlive the job that asked for it (a failed job rolls back), every worker must see it,
-    and the job's own transaction may hold the backend's row (a reconcile writes its date), which
-    a renewal writing on the backend would wait for forever.
-    """
-
-    _name = "sync.shopify.token"
-    _description = "Shopify access token"
-
-    backend_id = fields.Many2one("sync.backend", required=True, ondelete="cascade", index=True)
-    access_token = fields.Char(required=True)
-    expires_at = fields.Datetime(required=True)
-    refresh_token = fields.Char(help="Of an app installed by OAuth: renews the token; Shopify replaces it each time.")
-    scopes = fields.Char(help="The access scopes Shopify granted with the token, comma separated.")
-
-    _sql_constraints = [("backend_uniq", "unique(backend_id)", "A backend has one current token.")]
 
 
 class SyncBackend(models.Model):
@@ -85,108 +54,24 @@ class SyncBackend(models.Model):
         copy=False,
         help="Also the secret Shopify signs this app's webhooks with: the backend checks webhooks with it.",
     )
-    shopify_oauth_state = fields.Char(groups="sync_base.group_sync_manager", copy=False)
-    shopify_oauth_state_at = fields.Datetime(groups="sync_base.group_sync_manager", copy=False)
-    shopify_token_expires_at = fields.Datetime("Token valid until", compute="_compute_shopify_token")
     shopify_granted_scopes = fields.Char(
         "Granted scopes", readonly=True, copy=False,
         help="What Shopify said the app may do, at the last Test connection.",
     )
 
-    _shopify_tokens = {}  # (database, backend id) -> (token, expiry): what this worker last got
-    _shopify_tokens_lock = threading.Lock()
-
-    def _compute_shopify_token(self):
-        tokens = {token.backend_id.id: token for token in self.env["sync.shopify.token"].sudo().search(
-            [("backend_id", "in", self.ids)])}
-        for backend in self:
-            token = tokens.get(backend.id)
-            backend.shopify_token_expires_at = token.expires_at if token else False
-
     # ------------------------------------------------------------------
     def _shopify_access_token(self, renew_from=None):
-        """The token to call the Admin API with; renewed first when it is about to expire, or when
-        Shopify refused ``renew_from`` (a 401 on a token we thought valid).
-
-        Every call asks for it: the worker's own copy answers, the database only when that copy is
-        missing, refused or about to expire (another worker may have renewed it meanwhile)."""
+        """The token to call the Admin API with: the static one, or a renewable one (sync_base)."""
         self.ensure_one()
         backend = self.sudo()
         if backend.shopify_auth_method == "static":
             return backend.api_token or ""
-        token = self._shopify_usable(self._shopify_cached_token(), renew_from)
-        if token:
-            return token
-        stored = self.env["sync.shopify.token"].sudo().search([("backend_id", "=", self.id)], limit=1)
-        token = self._shopify_usable((stored.access_token, stored.expires_at), renew_from) if stored else None
-        if token:
-            self._shopify_cache_token(token, stored.expires_at)
-            return token
-        return self._shopify_renew_token(stale=renew_from or stored.access_token)
+        return self._renewable_access_token(renew_from)
 
-    @staticmethod
-    def _shopify_usable(token_expiry, refused):
-        token, expiry = token_expiry or (None, None)
-        if token and token != refused and expiry - fields.Datetime.now() > RENEW_MARGIN:
-            return token
-        return None
-
-    def _shopify_cached_token(self):
-        with self._shopify_tokens_lock:
-            return self._shopify_tokens.get(self._shopify_token_key())
-
-    def _shopify_cache_token(self, token, expiry):
-        with self._shopify_tokens_lock:
-            self._shopify_tokens[self._shopify_token_key()] = (token, expiry)
-
-    def _shopify_token_key(self):
-        return (self.env.cr.dbname, self.id)
-
-    def _shopify_renew_token(self, stale):
-        """A fresh token, asked of Shopify once however many workers need one at the same moment."""
-        lock = "sync_shopify_token:%s" % self.id
-        with self.env.registry.cursor() as cr:
-            # A session lock taken, then committed, so that what is read after it is read in a new
-            # snapshot: the token another worker stored while this one waited (REPEATABLE READ).
-            cr.execute("SELECT pg_advisory_lock(hashtext(%s))", [lock])
-            cr.commit()
-            try:
-                token = self._shopify_token_in(cr, stale)
-            finally:
-                cr.rollback()
-                cr.execute("SELECT pg_advisory_unlock(hashtext(%s))", [lock])
-                cr.commit()
-        self._shopify_cache_token(*token)
-        return token[0]
-
-    def _shopify_token_in(self, cr, stale):
-        """(token, expiry): the one stored since ``stale`` was read, or a new one, stored in ``cr``."""
-        Token = api.Environment(cr, SUPERUSER_ID, {})["sync.shopify.token"]
-        stored = Token.search([("backend_id", "=", self.id)], limit=1)
-        if stored and stored.access_token != stale and stored.expires_at - fields.Datetime.now() > RENEW_MARGIN:
-            return stored.access_token, stored.expires_at
-        answer = self._shopify_request_token(stored)
-        values = self._shopify_token_values(answer)
-        if stored:
-            stored.write(values)
-        else:
-            Token.create(dict(values, backend_id=self.id))
-        cr.commit()
-        _logger.info("Shopify backend %s: access token renewed, valid until %s", self.name, values["expires_at"])
-        return values["access_token"], values["expires_at"]
-
-    @staticmethod
-    def _shopify_token_values(answer):
-        """sync.shopify.token values of a token endpoint's answer (a refresh token replaces the last one)."""
-        values = {
-            "access_token": answer["access_token"],
-            # A token without expires_in (an OAuth app's non-expiring one) is renewed only on a 401.
-            "expires_at": fields.Datetime.now() + timedelta(seconds=int(answer.get("expires_in") or 10 * 365 * 86400)),
-            "scopes": answer.get("scope") or False,
-        }
-        if answer.get("refresh_token"):
-            values["refresh_token"] = answer["refresh_token"]
-        return values
+    def _request_token(self, stored):
+        if self.code != "shopify":
+            return super()._request_token(stored)
+        return self._shopify_request_token(stored)
 
     def _shopify_request_token(self, stored=None):
         """A new token from Shopify's token endpoint: by the client credentials grant (shopify.dev, "Using
@@ -244,8 +129,7 @@ class SyncBackend(models.Model):
         if not (backend.shopify_client_id and backend.shopify_client_secret and backend.shopify_shop_domain):
             raise UserError(
                 _("Set the shop domain, the client ID and the client secret first, then Connect to Shopify."))
-        state = secrets.token_urlsafe(32)
-        backend.write({"shopify_oauth_state": state, "shopify_oauth_state_at": fields.Datetime.now()})
+        state = self._oauth_new_state()
         scopes = {scope for _label, needed in self._shopify_feature_scopes().values() for scope in needed}
         query = {
             "client_id": backend.shopify_client_id,
@@ -261,16 +145,7 @@ class SyncBackend(models.Model):
         """Finish an install from Shopify's redirect: check the state (once only), the signature and the
         shop, then exchange the code for an expiring offline token and its refresh token. Returns the
         backend; raises UserError saying what was wrong."""
-        state = params.get("state")
-        backend = self.sudo().search([("shopify_oauth_state", "=", state)], limit=1) if state else self.browse()
-        if not backend:
-            raise UserError(_("This Shopify authorization was already used or was never asked for: press Connect to "
-                              "Shopify on the backend again."))
-        started = backend.shopify_oauth_state_at
-        # Used once, whatever follows: a replayed callback finds no backend.
-        backend.write({"shopify_oauth_state": False, "shopify_oauth_state_at": False})
-        if not started or fields.Datetime.now() - started > STATE_LIFETIME:
-            raise UserError(_("This Shopify authorization has expired: press Connect to Shopify again."))
+        backend = self._oauth_claim_state(params.get("state"), "shopify")
         if not valid_query_hmac(params, backend.shopify_client_secret):
             raise UserError(_("Shopify's signature of this authorization is wrong: it did not come from Shopify, or "
                               "the client secret on backend %(name)s is not the app's.", name=backend.name))
@@ -284,14 +159,7 @@ class SyncBackend(models.Model):
              "code": params.get("code") or "", "expiring": "1"},
             operation="oauth_install",
         )
-        values = backend._shopify_token_values(answer)
-        Token = self.env["sync.shopify.token"].sudo()
-        stored = Token.search([("backend_id", "=", backend.id)], limit=1)
-        if stored:
-            stored.write(values)
-        else:
-            Token.create(dict(values, backend_id=backend.id))
-        backend._shopify_cache_token(values["access_token"], values["expires_at"])
+        values = backend._store_token(answer)
         backend.write({"state": "connected", "shopify_granted_scopes": values["scopes"]})
         return backend
 
@@ -345,10 +213,5 @@ class SyncBackend(models.Model):
 
     def _secret_values(self):
         secrets = super()._secret_values()
-        backend = self.sudo()
-        if backend.shopify_auth_method == "static":
-            return secrets
-        # The token sent is always this worker's copy (_shopify_access_token caches what it uses).
-        cached = self._shopify_cached_token()
-        extra = [backend.shopify_client_secret, cached and cached[0]]
-        return secrets + [value for value in extra if value and len(value) >= 4]
+        secret = self.sudo().shopify_client_secret
+        return secrets + ([secret] if secret and len(secret) >= 4 else [])
