@@ -132,3 +132,6 @@ class Problems(list):
             return
         if not isinstance(values, list) or not all(isinstance(value, str) for value in values):
             self.append(self.env._("%(where)s is %(value)s, not a list of texts", where=where, value=quote(values)))
+            return
+        for value in values:
+            self.text(value, where)  # PostgreSQL refuses NUL characters: refused here with the field's name

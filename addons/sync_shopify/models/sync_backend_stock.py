@@ -134,6 +134,7 @@ class SyncBackend(models.Model):
     # Pushing
     # ------------------------------------------------------------------
     def _shopify_run_stock_push(self, job):
+        self._shopify_require_scopes("stock")
         owner = self.env["sync.field.rule"]._owner("product.product", "qty_available", self)
         if owner and owner != "odoo":
             return _("Stock is owned by %(owner)s on this backend: nothing pushed.", owner=owner)

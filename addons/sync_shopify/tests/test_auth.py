@@ -138,14 +138,28 @@ class TestScopes(ShopifyOrderCase):
         self.assertIn("write_merchant_managed_fulfillment_orders", job.failure_reason)
         self.assertFalse(self.shop.store.orders[order["id"]]["fulfillments"])
 
-    def test_work_does_not_start_when_test_connection_found_the_scope_missing(self):
-        self.shop.auth.scopes = ["write_products", "write_inventory", "read_locations", "read_orders",
-                                 "read_customers"]
-        self.backend.action_test_connection()
-        self.assertIn(
-            "write_merchant_managed_fulfillment_orders",
-            str(self.backend._shopify_missing_scopes()["fulfilment"]),
-        )
+    def test_work_does_not_start_when_test_connection_found_its_scope_missing(self):
+        granted = ["write_products", "write_inventory", "read_locations", "read_orders", "read_customers",
+                   "write_merchant_managed_fulfillment_orders"]
+        order = self.new_orders()[0]
+        template = self.env["product.template"].create({"name": "Scoped shirt", "default_code": "SC-1",
+                                                        "shopify_publish": True})
+        jobs = {
+            "write_products": lambda: self.backend._enqueue("product_export", record=template, category="catalogue"),
+            "write_inventory": lambda: self.backend._enqueue("stock_push", category="stock"),
+            "read_orders": lambda: self.backend._shopify_enqueue_order(order["id"]),
+        }
+        for scope, enqueue in jobs.items():
+            with self.subTest(scope=scope), self.env.cr.savepoint() as savepoint:
+                self.shop.auth.scopes = [granted_scope for granted_scope in granted if granted_scope != scope]
+                self.backend.action_test_connection()
+                job = enqueue()
+                self.run_queue()
+                self.assertEqual((job.state, job.failure_type), ("failed", "auth"), job.failure_reason)
+                self.assertIn(scope, job.failure_reason)
+                self.assertIn("Test connection", job.failure_reason)
+                savepoint.rollback()
+                self.env.invalidate_all()
 
 
 @tagged("post_install", "-at_install")
