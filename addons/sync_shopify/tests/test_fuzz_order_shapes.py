@@ -20,7 +20,7 @@ from odoo.tests import tagged
 from sandbox.shopify_pricing import Discount
 
 from .order_common import ShopifyOrderCase
-from .test_fuzz_payloads import EXAMPLES, FUZZ_SETTINGS, _Rollback
+from .test_fuzz_payloads import EXAMPLES, FUZZ_SETTINGS, in_savepoint
 
 _logger = logging.getLogger(__name__)
 
@@ -128,15 +128,7 @@ class TestFuzzOrderShapes(ShopifyOrderCase):
         @settings(FUZZ_SETTINGS, max_examples=examples)
         @given(shape=SHAPES)
         def run_one(shape):
-            try:
-                with self.env.cr.savepoint():
-                    self._check(shape, taxes_included)
-                    raise _Rollback
-            except _Rollback:
-                pass
-            finally:
-                self.env.invalidate_all()
-                del self.shop.requests[:]
+            in_savepoint(self, lambda: self._check(shape, taxes_included))
 
         run_one()
         self.assertGreaterEqual(sum(self.outcomes.values()), examples)

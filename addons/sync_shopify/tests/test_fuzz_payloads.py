@@ -136,6 +136,19 @@ class _Rollback(Exception):
     pass
 
 
+def in_savepoint(case, check):
+    """Run ``check`` and undo everything it wrote in ``case``'s database and sandbox log, whatever its outcome."""
+    try:
+        with case.env.cr.savepoint():
+            check()
+            raise _Rollback
+    except _Rollback:
+        pass
+    finally:
+        case.env.invalidate_all()
+        del case.shop.requests[:]
+
+
 @tagged("post_install", "-at_install", "sync_fuzz")
 class TestFuzzShopifyPayloads(ShopifyOrderCase):
     sandbox_options = {"customers": 3, "restore_rate": 10**6, "bucket_max": 10**7}
@@ -166,16 +179,7 @@ class TestFuzzShopifyPayloads(ShopifyOrderCase):
         self.assertGreaterEqual(sum(self.outcomes.values()), EXAMPLES)
 
     def _in_savepoint(self, check):
-        """Run ``check`` and undo everything it wrote, whatever its outcome."""
-        try:
-            with self.env.cr.savepoint():
-                check()
-                raise _Rollback
-        except _Rollback:
-            pass
-        finally:
-            self.env.invalidate_all()
-            del self.shop.requests[:]
+        in_savepoint(self, check)
 
     def _store_fuzzed_order(self, changes):
         """A new order in the sandbox store: the template order with ``changes`` applied."""
