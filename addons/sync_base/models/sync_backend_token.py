@@ -2,9 +2,12 @@ import logging
 import secrets
 import threading
 from datetime import timedelta
+from urllib.parse import urlencode
 
 from odoo import SUPERUSER_ID, _, api, fields, models
 from odoo.exceptions import UserError
+
+from ..exceptions import SyncAuthError, SyncError
 
 _logger = logging.getLogger(__name__)
 
@@ -123,6 +126,27 @@ class SyncBackend(models.Model):
         cr.commit()
         _logger.info("Backend %s: access token renewed, valid until %s", self.name, values["expires_at"])
         return values["access_token"], values["expires_at"]
+
+    def _post_token_form(self, url, form, operation, refused):
+        """POST ``form`` to an OAuth token endpoint (form-encoded, as RFC 6749 has it); its JSON answer.
+
+        Both bodies stay out of the exchange log (they carry secrets the redaction cannot know yet).
+        A 4xx is one auth failure whose message is ``refused(status)``: what the person must do.
+        """
+        try:
+            response = self._http("POST", url, data=urlencode(form), write=False, operation=operation,
+                                  headers={"Content-Type": "application/x-www-form-urlencoded"}, secret_bodies=True)
+            answer = response.json()
+        except SyncError as error:
+            if error.status_code and 400 <= error.status_code < 500:
+                raise SyncAuthError(refused(error.status_code), exchange=error.exchange,
+                                    status_code=error.status_code) from error
+            raise
+        except ValueError as error:
+            raise SyncAuthError(_("The token answer of backend %(name)s is not JSON.", name=self.name)) from error
+        if not isinstance(answer, dict):
+            raise SyncAuthError(_("The token answer of backend %(name)s is not an object.", name=self.name))
+        return answer
 
     def _store_token(self, answer, Token=None):
         """Keep a token endpoint's ``answer`` as the backend's token (a new refresh token replaces the

@@ -1,7 +1,7 @@
 from urllib.parse import urlencode
 
 from odoo import _, api, fields, models
-from odoo.addons.sync_base.exceptions import SyncAuthError, SyncError
+from odoo.addons.sync_base.exceptions import SyncAuthError
 from odoo.exceptions import UserError
 
 # developers.hubspot.com: the 2026-03 OAuth tokens API replaces v1, turned off on 2027-02-16.
@@ -63,23 +63,13 @@ class SyncBackend(models.Model):
             raise SyncAuthError(_("HubSpot backend %(name)s connects by OAuth and its client ID or secret is missing: "
                                   "copy both from the app's Auth settings in HubSpot.", name=self.name))
         form = dict(fields_, client_id=backend.hubspot_client_id, client_secret=backend.hubspot_client_secret)
-        try:
-            response = self._http("POST", self._hubspot_api_base() + path, data=urlencode(form), write=False,
-                                  headers={"Content-Type": "application/x-www-form-urlencoded"},
-                                  operation=operation, secret_bodies=True)
-            return response.json()
-        except SyncError as error:
-            if error.status_code and 400 <= error.status_code < 500:
-                raise SyncAuthError(_(
-                    "HubSpot refused the OAuth credentials of backend %(name)s (HTTP %(status)s): the app was "
-                    "uninstalled from the account, its client secret was rotated, or the refresh token was revoked. "
-                    "Check the client ID and secret, then press Connect to HubSpot again.",
-                    name=self.name, status=error.status_code),
-                    exchange=error.exchange, status_code=error.status_code) from error
-            raise
-        except ValueError as error:
-            raise SyncAuthError(
-                _("HubSpot's token answer for backend %(name)s is not JSON.", name=self.name)) from error
+        return self._post_token_form(
+            self._hubspot_api_base() + path, form, operation,
+            lambda status: _(
+                "HubSpot refused the OAuth credentials of backend %(name)s (HTTP %(status)s): the app was "
+                "uninstalled from the account, its client secret was rotated, or the refresh token was revoked. "
+                "Check the client ID and secret, then press Connect to HubSpot again.", name=self.name, status=status),
+        )
 
     def _secret_values(self):
         secrets = super()._secret_values()

@@ -4,7 +4,7 @@ import re
 from urllib.parse import urlencode
 
 from odoo import _, api, fields, models
-from odoo.addons.sync_base.exceptions import SyncAuthError, SyncError
+from odoo.addons.sync_base.exceptions import SyncAuthError
 from odoo.exceptions import UserError
 
 from . import shopify_documents as docs
@@ -95,27 +95,16 @@ class SyncBackend(models.Model):
         return self._shopify_call_token_endpoint(form, operation="token_renewal")
 
     def _shopify_call_token_endpoint(self, form, operation):
-        url = "%s%s" % (self._shopify_base_url(), TOKEN_PATH)
-        try:
-            response = self._http("POST", url, data=urlencode(form), write=False, operation=operation,
-                                  headers={"Content-Type": "application/x-www-form-urlencoded"},
-                                  secret_bodies=True)
-            answer = response.json()
-        except SyncError as error:
-            if error.status_code and 400 <= error.status_code < 500:
-                raise SyncAuthError(_(
-                    "Shopify refused the credentials of backend %(name)s (HTTP %(status)s): the client secret was "
-                    "rotated, the app was uninstalled from the store, or its refresh token expired. Copy the current "
-                    "client ID and secret from the app's Settings in Shopify's Dev Dashboard (reinstall the app if it "
-                    "was removed; for an app installed by OAuth, press Connect to Shopify again), save them on the "
-                    "backend, then Test connection.", name=self.name, status=error.status_code),
-                    exchange=error.exchange, status_code=error.status_code) from error
-            raise
-        except ValueError as error:
-            raise SyncAuthError(
-                _("Shopify's token answer for backend %(name)s is not JSON.", name=self.name)
-            ) from error
-        if not isinstance(answer, dict) or not answer.get("access_token"):
+        answer = self._post_token_form(
+            self._shopify_base_url() + TOKEN_PATH, form, operation,
+            lambda status: _(
+                "Shopify refused the credentials of backend %(name)s (HTTP %(status)s): the client secret was "
+                "rotated, the app was uninstalled from the store, or its refresh token expired. Copy the current "
+                "client ID and secret from the app's Settings in Shopify's Dev Dashboard (reinstall the app if it "
+                "was removed; for an app installed by OAuth, press Connect to Shopify again), save them on the "
+                "backend, then Test connection.", name=self.name, status=status),
+        )
+        if not answer.get("access_token"):
             raise SyncAuthError(_("Shopify gave backend %(name)s no access token.", name=self.name))
         return answer
 
