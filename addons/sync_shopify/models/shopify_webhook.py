@@ -1,5 +1,6 @@
 import json
 from collections import defaultdict
+from datetime import timedelta
 
 from odoo import _, api, fields, models
 from odoo.tools.sql import create_index
@@ -62,6 +63,24 @@ class SyncShopifyWebhook(models.Model):
         # The inbox: events whose work is not queued yet, read by every claim of the queue.
         create_index(self.env.cr, "sync_shopify_webhook_received_idx", self._table, ["backend_id", "id"],
                      where="state = 'received'")
+
+    @api.autovacuum
+    def _gc_payloads(self):
+        """Webhook bodies hold customers' names, emails and addresses: kept only as long as the backend
+        keeps its exchange log, once their work is done. The event row (topic, object, times) stays:
+        it is what recognises a repeated delivery."""
+        backends = self.env["sync.backend"].sudo().with_context(active_test=False).search([("code", "=", "shopify")])
+        for backend in backends:
+            limit = fields.Datetime.now() - timedelta(days=backend.exchange_retention_days or 30)
+            self.env.cr.execute(
+                """UPDATE sync_shopify_webhook w SET payload = NULL
+                    WHERE w.backend_id = %s AND w.create_date < %s AND w.payload IS NOT NULL
+                      AND w.state != 'received'
+                      AND NOT EXISTS (SELECT 1 FROM sync_job j WHERE j.id = w.job_id
+                                         AND j.state NOT IN ('done', 'cancelled'))""",
+                [backend.id, limit],
+            )
+        self.invalidate_model(["payload"])
 
     @api.model
     def _receive(self, backend, headers, payload, payload_text=None):

@@ -60,6 +60,24 @@ class TestWebhook(ShopifyOrderCase, HttpCase):
         self.run_queue()
         self.assertTrue(self.sale_of(order))
 
+    def test_bodies_are_dropped_after_the_retention_once_their_work_is_done(self):
+        orders = self.new_orders(3)
+        for index, order in enumerate(orders):
+            self.post({"admin_graphql_api_id": order["id"], "updated_at": order["updatedAt"],
+                       "email": "buyer@example.com"}, event_id=f"evt-gc-{index}")
+        self.take_in()
+        done, waiting, recent = self.events().sorted("id")
+        self.run_queue()
+        waiting.job_id.write({"state": "failed"})  # its work is not done: a person may still need the body
+        self.env.flush_all()
+        self.env.cr.execute("UPDATE sync_shopify_webhook SET create_date = now() - interval '40 days' WHERE id IN %s",
+                            [(done.id, waiting.id)])
+        self.Event._gc_payloads()
+        self.assertFalse(done.payload, "a body older than the retention, its job done, is dropped")
+        self.assertEqual((done.topic, done.resource_gid), ("orders/updated", orders[0]["id"]), "the event stays")
+        self.assertIn("buyer@example.com", waiting.payload)
+        self.assertIn("buyer@example.com", recent.payload)
+
     def test_the_queue_takes_in_what_arrives_while_it_runs(self):
         orders = self.new_orders(3)
         for index, order in enumerate(orders):
