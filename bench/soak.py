@@ -236,7 +236,8 @@ def settle(registry, odoo, traffic, backends, deadline):
     return False
 
 
-def count(env, traffic, backends, shop_location):
+def count(env, traffic, backends, shop_location, stock_products=None):
+    """Figures of the run; Shopify levels of ``stock_products`` only when given (default: every row)."""
     shopify_id, hubspot_id = backends
     cr = env.cr
     figures = {}
@@ -275,7 +276,8 @@ def count(env, traffic, backends, shop_location):
     figures["crm_duplicated"] = sum(max(partners.get(str(cid), (0,))[0] - 1, 0) for cid in traffic.phones)
     # Stock: every Shopify level is what Odoo publishes now.
     backend = env["sync.backend"].browse(shopify_id)
-    cr.execute("SELECT id FROM sync_shopify_stock WHERE backend_id = %s", [shopify_id])
+    cr.execute("SELECT id FROM sync_shopify_stock WHERE backend_id = %s AND (%s OR product_id = ANY(%s))",
+               [shopify_id, stock_products is None, list(stock_products or [])])
     rows = backend._shopify_stock_rows([row[0] for row in cr.fetchall()])
     available = backend._shopify_available(rows)
     levels = traffic.shop.store.levels

@@ -9,6 +9,7 @@ import pytz
 import requests
 from odoo import _, api, fields, models
 from odoo.exceptions import ValidationError
+from odoo.tools import SQL
 
 from ..exceptions import (
     SyncAuthError,
@@ -43,6 +44,8 @@ JOB_CATEGORIES = [
     ("catalogue", "Catalogue"),
     ("other", "Other"),
 ]
+# Work that must not wait for the queue's next minute: money, who the customer is, what is left to sell.
+URGENT_CATEGORIES = ("order", "customer", "stock")
 
 
 class SyncBackend(models.Model):
@@ -302,7 +305,10 @@ class SyncBackend(models.Model):
             "next_attempt_at": eta or False,
             "heavy": heavy,
         }
-        return self.env["sync.job"].sudo()._create_or_merge(values)
+        job = self.env["sync.job"].sudo()._create_or_merge(values)
+        if category in URGENT_CATEGORIES and not eta:
+            job._wake_runner()
+        return job
 
     def _enqueue_in_flow(self, operation, *, record, what, **options):
         """``_enqueue`` for a hook in one of Odoo's own flows (delivery validation...): never raises.
@@ -325,6 +331,24 @@ class SyncBackend(models.Model):
                 ),
             })
         return self.env["sync.job"]
+
+    def _more_urgent_work_waiting(self, priority):
+        """Whether, on any of these backends, a job more urgent than ``priority`` may run now, or
+        deliveries wait to be taken in.
+
+        Read in a cursor of its own: the caller's transaction may be older than that work.
+        Deliveries (a store's orders, stock changes) count as orders when ``priority`` is less
+        urgent than the backend's order priority.
+        """
+        with self.env.registry.cursor() as cr:
+            for backend in self.with_env(self.env(cr=cr)):
+                runnable = backend.env["sync.job"]._runnable_where(backend, backend._blocked_operations())
+                if runnable is None:
+                    continue
+                cr.execute(SQL("SELECT EXISTS(SELECT 1 FROM sync_job WHERE %s AND priority < %s)", runnable, priority))
+                if cr.fetchone()[0] or (priority > backend.priority_order and backend._received_deliveries_count()):
+                    return True
+        return False
 
     def _queue_received_deliveries(self):
         """Turn the deliveries that webhook requests only stored into jobs; return how many.

@@ -46,6 +46,8 @@ NEXT_STEPS = {
 CONCURRENCY_ERRORS = (psycopg2.extensions.TransactionRollbackError, psycopg2.errors.LockNotAvailable)
 # A job claimed by a worker whose transaction is gone for longer than this is stuck.
 STUCK_GRACE = timedelta(minutes=2)
+# How often a running batch looks for more urgent work that arrived meanwhile (seconds).
+URGENT_LOOK_INTERVAL = 1.0
 
 
 class SyncJob(models.Model):
@@ -244,23 +246,27 @@ class SyncJob(models.Model):
     def _process_queue(self, backends=None, commit=True, time_limit=None):
         """Run pending jobs batch after batch; return ``(done, remaining)``.
 
-        With ``commit`` each claim and each processed batch is committed, so other
-        workers see progress and a crash loses at most one batch (recovered later).
+        The backends take turns, a batch each: a shop's order never waits for a CRM's
+        initial load to drain. With ``commit`` each claim and each processed batch is
+        committed, so other workers see progress and a crash loses at most one batch
+        (recovered later).
         """
         backends = backends or self.env["sync.backend"].search([("state", "!=", "disconnected")])
         deadline = time.monotonic() + time_limit if time_limit else None
-        processed = 0
-        for backend in backends:
-            windows = backend._blocked_operations()
-            while deadline is None or time.monotonic() < deadline:
+        windows = {backend: backend._blocked_operations() for backend in backends}
+        runner = self.with_context(sync_runner_backend_ids=tuple(backends.ids))
+        processed, claimed = 0, True
+        while claimed and (deadline is None or time.monotonic() < deadline):
+            claimed = False
+            for backend in backends:
                 if commit:
-                    jobs = self._claim_batch(backend, windows)
+                    jobs = runner._claim_batch(backend, windows[backend])
                 else:
-                    jobs = self._claim(backend, backend.batch_size, windows)
+                    jobs = runner._claim(backend, backend.batch_size, windows[backend])
                 if not jobs:
-                    break
+                    continue
                 jobs._run()
-                processed += len(jobs)
+                processed, claimed = processed + len(jobs), True
                 if commit:
                     self.env.cr.commit()  # one batch done: keep it even if a later batch crashes
         remaining = self._runnable_count(backends)
@@ -313,7 +319,7 @@ class SyncJob(models.Model):
         finished = defaultdict(self.browse)  # result text -> jobs
         exchanges_of_done = []
         failed = self.browse()
-        for jobs, run in self._work_units():
+        for jobs, run in self._units_until_more_urgent_work():
             buffer = []
             collecting = RUNNING_JOB_EXCHANGES.set(buffer)
             try:
@@ -344,6 +350,41 @@ class SyncJob(models.Model):
         if failed:
             failed._close_earlier_failures(resolved=False)
             failed._notify_failures()
+
+    def _units_until_more_urgent_work(self):
+        """``_work_units``, stopped early (the rest given back to the queue) when more urgent work
+        arrives meanwhile: looked for at most once every ``URGENT_LOOK_INTERVAL``."""
+        started = self.browse()
+        next_look = time.monotonic() + URGENT_LOOK_INTERVAL
+        for jobs, run in self._work_units():
+            if started and time.monotonic() >= next_look:
+                next_look = time.monotonic() + URGENT_LOOK_INTERVAL
+                if (self - started)._give_way_to_urgent_work():
+                    return
+            started |= jobs
+            yield jobs, run
+
+    def _give_way_to_urgent_work(self):
+        """Put these claimed, not yet started jobs back when more urgent work waits; True if so.
+
+        An order must not wait behind the rest of a batch of catalogue exports or an initial
+        load: the runner then commits what it ran and claims again, urgent work first (the
+        claim's order). Looked for in a cursor of its own, since this batch's snapshot is
+        older than the work that just arrived.
+        """
+        backends = self.env["sync.backend"].browse(self.env.context.get("sync_runner_backend_ids")) or self.backend_id
+        priority = min(self.mapped("priority"))
+        if not backends._more_urgent_work_waiting(priority):
+            return False
+        self.flush_recordset()
+        self.env.cr.execute(
+            """UPDATE sync_job SET state = 'pending', attempts = GREATEST(attempts - 1, 0), started_at = NULL,
+                      worker = NULL
+                WHERE id IN %s AND state = 'running'""",
+            [tuple(self.ids)],
+        )
+        self.invalidate_recordset(["state", "attempts", "started_at", "worker"])
+        return True
 
     @api.model
     def _mark_done(self, finished):
@@ -565,6 +606,39 @@ class SyncJob(models.Model):
         self.env["ir.cron"]._notify_progress(done=done, remaining=remaining)
         if remaining:
             self.env.ref("sync_base.ir_cron_sync_job_process")._trigger()
+
+    @api.model
+    def _wake_runner(self):
+        """Have the queue run within seconds rather than at its next minute: urgent work just arrived.
+
+        At most once per transaction, when it commits (a rolled-back change wakes no one), and
+        not when a wake-up is already waiting: a burst of thousands of changes makes a handful
+        of wake-ups. The wake-up is Odoo's cron trigger, one INSERT, so it never waits on a lock.
+        """
+        callbacks = self.env.cr.precommit
+        if callbacks.data.get("sync.job.wake_runner"):
+            return
+        callbacks.data["sync.job.wake_runner"] = True
+        callbacks.add(self.sudo()._wake_runner_now)
+
+    def _wake_runner_now(self):
+        """Odoo's cron trigger for the queue, in one statement that adds none when one is waiting."""
+        # The id from the ormcache of XML ids: no query once known (env.ref would also check it exists).
+        cron = self.env["ir.cron"].browse(
+            self.env["ir.model.data"]._xmlid_to_res_id("sync_base.ir_cron_sync_job_process", raise_if_not_found=False)
+        )
+        if not cron:
+            return
+        now = fields.Datetime.now()
+        self.env.cr.execute(
+            """INSERT INTO ir_cron_trigger (cron_id, call_at, create_uid, write_uid, create_date, write_date)
+               SELECT %(cron)s, %(now)s, %(uid)s, %(uid)s, %(now)s, %(now)s
+                WHERE NOT EXISTS (SELECT 1 FROM ir_cron_trigger WHERE cron_id = %(cron)s AND call_at <= %(now)s)
+            RETURNING id""",
+            {"cron": cron.id, "now": now, "uid": self.env.uid},
+        )
+        if self.env.cr.fetchone():
+            self.env.cr.postcommit.add(cron._notifydb)  # as ir.cron._trigger does: cron threads wake at once
 
     @api.model
     def _cron_recover_stuck(self):

@@ -1,5 +1,6 @@
 import json
 from datetime import datetime, timedelta
+from unittest.mock import patch
 
 from freezegun import freeze_time
 from odoo.tests import tagged
@@ -32,8 +33,10 @@ class TestQueue(SyncCase):
         for index in range(200):
             self.backend._enqueue("noop", external_id=f"other-{index}", category="catalogue")
         first = self.backend._enqueue("noop", external_id="P1", category="catalogue", payload={"v": 1})
+        self.Job._wake_runner_now()  # an earlier order woke the queue: its cron's id is known
         self.env.flush_all()
-        with self.assertQueryCount(1):
+        # One INSERT ... ON CONFLICT, and, work on an order being urgent, the queue's wake-up at commit.
+        with self.assertQueryCount(2):
             again = self.backend._enqueue("noop", external_id="P1", category="order", payload={"v": 2})
         self.assertEqual(again, first, "pending work on the same thing is merged into its job")
         self.assertEqual(again._payload(), {"v": 2}, "the newest payload wins")
@@ -50,6 +53,64 @@ class TestQueue(SyncCase):
         order = self.backend._enqueue("noop", external_id="O1", category="order")
         claimed = [self.Job._claim(self.backend, 1) for _i in range(4)]
         self.assertEqual(claimed, [order, customer, stock, catalogue])
+
+    def test_an_order_arriving_during_a_catalogue_batch_waits_one_job_not_the_batch(self):
+        """A batch of 5 catalogue jobs is running when an order is queued by another transaction: after the
+        job under way, the rest of the batch goes back to the queue (attempts untouched) and the order runs next."""
+        self.registry.enter_test_mode(self.cr)  # the look for urgent work uses a cursor of its own
+        self.addCleanup(self.registry.leave_test_mode)
+        catalogue = self.Job.browse([
+            self.backend._enqueue("noop", external_id=f"P{n}", category="catalogue").id for n in range(5)
+        ])
+        ran = []
+        original = type(self.backend)._sync_run_noop
+
+        def run_and_take_an_order(backend, job):
+            ran.append(job.external_id)
+            if job.external_id == "P0":
+                with self.registry.cursor() as cr:  # the shop's webhook, in its own transaction
+                    self.backend.with_env(self.env(cr=cr))._enqueue("noop", external_id="O1", category="order")
+            return original(backend, job)
+
+        with patch.object(type(self.backend), "_sync_run_noop", run_and_take_an_order), \
+                patch("odoo.addons.sync_base.models.sync_job.URGENT_LOOK_INTERVAL", 0):
+            batch = self.Job._claim(self.backend, 100)
+            self.assertEqual(batch, catalogue)
+            batch._run()
+            self.assertEqual(catalogue.mapped("state"), ["done"] + ["pending"] * 4)
+            self.assertEqual(catalogue.mapped("attempts"), [1, 0, 0, 0, 0], "given back, not counted as tried")
+            self.run_queue()
+        self.assertEqual(ran, ["P0", "O1", "P1", "P2", "P3", "P4"])
+
+    def test_backends_take_turns_a_batch_each(self):
+        """A CRM's initial load does not hold a shop's orders until it drains: one batch each, in turn."""
+        other = self.backend.copy({"name": "Other remote", "api_token": "tok-OTHER"})
+        (self.backend | other).batch_size = 2
+        for backend in (self.backend, other):
+            for n in range(4):
+                backend._enqueue("noop", external_id=f"{backend.id}-{n}", category="catalogue")
+        ran = []
+        original = type(self.backend)._sync_run_noop
+
+        def record(backend, job):
+            ran.append(backend.id)
+            return original(backend, job)
+
+        with patch.object(type(self.backend), "_sync_run_noop", record):
+            self.Job._process_queue(backends=self.backend | other, commit=False)
+        first, second = self.backend.id, other.id
+        self.assertEqual(ran, [first, first, second, second, first, first, second, second])
+
+    def test_a_batch_runs_whole_when_nothing_more_urgent_waits(self):
+        self.registry.enter_test_mode(self.cr)
+        self.addCleanup(self.registry.leave_test_mode)
+        for n in range(3):
+            self.backend._enqueue("noop", external_id=f"O{n}", category="order")
+        with patch("odoo.addons.sync_base.models.sync_job.URGENT_LOOK_INTERVAL", 0):
+            batch = self.Job._claim(self.backend, 100)
+            self.backend._enqueue("noop", external_id="P1", category="catalogue")
+            batch._run()
+        self.assertEqual(set(batch.mapped("state")), {"done"})
 
     def test_priorities_are_configurable_per_backend(self):
         self.backend.priority_catalogue = 1

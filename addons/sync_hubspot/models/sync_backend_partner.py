@@ -604,6 +604,8 @@ class SyncBackend(models.Model):
         if self.hubspot_partner_scope == "tagged":
             domain = [("id", "not in", list(bound)), ("category_id", "in", self.hubspot_category_id.ids)]
         partners = self.env["res.partner"].search(domain).filtered(lambda p: p._hubspot_in_scope(self))
+        # Bulk work: behind live customer changes and orders (the catalogue's priority), so that an
+        # edit made in HubSpot during a load of 20,000 partners is applied in seconds.
         for partner in partners:
-            self._enqueue("partner_export", record=partner, category="customer")
+            self._enqueue("partner_export", record=partner, category="customer", priority=self.priority_catalogue)
         return partners

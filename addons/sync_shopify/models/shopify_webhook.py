@@ -116,6 +116,8 @@ class SyncShopifyWebhook(models.Model):
             },
         )
         row = self.env.cr.fetchone()
+        if row and handled:
+            self.env["sync.job"]._wake_runner()  # an order is money: the queue takes it in now
         return self.browse(row[0]) if row else None
 
     @api.model

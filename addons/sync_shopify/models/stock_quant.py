@@ -12,5 +12,5 @@ class StockQuant(models.Model):
         result = super()._update_available_quantity(product_id, location_id, *args, **kwargs)
         if location_id.usage == "internal":
             with sync_work_in_flow(self.env, f"the Shopify stock of product.product{product_id.ids}"):
-                self.env["sync.backend"]._shopify_mark_stock_dirty(product_id)
+                self.env["sync.backend"]._shopify_note_stock_change(product_id)
         return result

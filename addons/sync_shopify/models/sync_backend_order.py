@@ -745,12 +745,12 @@ class SyncBackend(models.Model):
     def _queue_received_deliveries(self):
         if self.code != "shopify":
             return super()._queue_received_deliveries()
-        return self.env["sync.shopify.webhook"].sudo()._queue_received(self)
+        return self.env["sync.shopify.webhook"].sudo()._queue_received(self) + self._shopify_queue_stock_changes()
 
     def _received_deliveries_count(self):
         if self.code != "shopify":
             return super()._received_deliveries_count()
-        return self.env["sync.shopify.webhook"].sudo()._received_count(self)
+        return self.env["sync.shopify.webhook"].sudo()._received_count(self) + self._shopify_stock_changes_waiting()
 
     @api.model
     @ormcache("backend_id")

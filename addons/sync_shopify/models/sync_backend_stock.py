@@ -3,8 +3,9 @@ import json
 import logging
 import math
 from collections import defaultdict, namedtuple
+from datetime import timedelta
 
-from odoo import _, api, models
+from odoo import _, api, fields, models
 from odoo.addons.sync_base.exceptions import SyncValidationError
 from odoo.tools import split_every
 
@@ -54,21 +55,68 @@ class SyncBackend(models.Model):
         return self._enqueue("stock_push", category="stock", dedup_key="shopify_stock_push", heavy=heavy)
 
     @api.model
-    def _shopify_mark_stock_dirty(self, products):
-        """Called whenever quants of ``products`` move: one indexed UPDATE, one deduplicated job."""
+    def _shopify_note_stock_change(self, products):
+        """Called whenever quants of ``products`` move, inside Odoo's own stock operation.
+
+        One INSERT of a note per backend that publishes the products, and a wake-up of the
+        queue at commit: nothing the running push holds is touched, so the operation never
+        waits on it. The queue turns the notes into a push (``_shopify_queue_stock_changes``).
+        """
         if not products:
             return
         self.env.cr.execute(
-            "UPDATE sync_shopify_stock SET dirty = TRUE WHERE product_id IN %s RETURNING backend_id",
+            """INSERT INTO sync_shopify_stock_change (backend_id, product_id)
+               SELECT DISTINCT s.backend_id, s.product_id
+                 FROM sync_shopify_stock s JOIN sync_backend b ON b.id = s.backend_id
+                WHERE s.product_id IN %s AND b.active
+            RETURNING backend_id""",
             [tuple(products.ids)],
         )
-        backend_ids = {row[0] for row in self.env.cr.fetchall()}
-        if not backend_ids:
-            return
+        if self.env.cr.fetchone():
+            self.env["sync.job"]._wake_runner()
+
+    def _shopify_queue_stock_changes(self):
+        """In the queue's intake: a realtime backend with stock changes noted gets its push queued."""
+        self.ensure_one()
+        if not self._shopify_stock_changes_waiting():
+            return 0
+        self._shopify_queue_stock_push()
+        return 1
+
+    def _shopify_stock_changes_waiting(self):
+        """Stock changes noted that no pending push will take yet: work for the queue's next run.
+
+        Only for a realtime backend: a nightly one's push, queued in its window, takes them then.
+        While a push that failed within the last hour waits in the failure inbox (scopes missing,
+        say), no other is queued: its Retry takes every change, and the inbox gets one failure
+        an hour, not one per queue run.
+        """
+        self.ensure_one()
+        if self.shopify_schedule_stock != "realtime":
+            return False
+        self.env.cr.execute(
+            """SELECT EXISTS(SELECT 1 FROM sync_shopify_stock_change WHERE backend_id = %(backend)s)
+                  AND NOT EXISTS(SELECT 1 FROM sync_job WHERE backend_id = %(backend)s
+                                    AND dedup_key = 'shopify_stock_push'
+                                    AND (state = 'pending' OR (state = 'failed' AND failed_at > %(hour_ago)s)))""",
+            {"backend": self.id, "hour_ago": fields.Datetime.now() - timedelta(hours=1)},
+        )
+        return self.env.cr.fetchone()[0]
+
+    def _shopify_take_stock_changes(self):
+        """At the start of a push: the stock rows of the products noted since the last push become dirty.
+
+        Only the notes this push's snapshot sees are deleted; one committed meanwhile stays for
+        the next push. Rolled back with the push if it fails.
+        """
+        self.env["sync.shopify.stock"].flush_model()
+        self.env.cr.execute(
+            """WITH taken AS (DELETE FROM sync_shopify_stock_change WHERE backend_id = %s RETURNING product_id)
+               UPDATE sync_shopify_stock SET dirty = TRUE
+                WHERE backend_id = %s AND NOT dirty AND product_id IN (SELECT product_id FROM taken)""",
+            [self.id, self.id],
+        )
         self.env["sync.shopify.stock"].invalidate_model(["dirty"])
-        for backend in self.sudo().browse(backend_ids):
-            if backend.active and backend.shopify_schedule_stock == "realtime":
-                backend._shopify_queue_stock_push()
 
     # ------------------------------------------------------------------
     # What to publish
@@ -135,6 +183,7 @@ class SyncBackend(models.Model):
     # ------------------------------------------------------------------
     def _shopify_run_stock_push(self, job):
         self._shopify_require_scopes("stock")
+        self._shopify_take_stock_changes()
         owner = self.env["sync.field.rule"]._owner("product.product", "qty_available", self)
         if owner and owner != "odoo":
             return _("Stock is owned by %(owner)s on this backend: nothing pushed.", owner=owner)

@@ -39,3 +39,22 @@ class SyncShopifyStock(models.Model):
             "CREATE INDEX IF NOT EXISTS sync_shopify_stock_dirty_idx ON sync_shopify_stock (backend_id, id) WHERE dirty"
         )
 
+
+
+class SyncShopifyStockChange(models.Model):
+    """A product whose stock moved in Odoo, noted for a backend's next stock push.
+
+    Odoo's own stock operations (a delivery validated, an inventory adjusted, a reservation)
+    only ever INSERT here: they never update a row the push updates, so they never wait on a
+    running push nor fail with a serialization error because of it. The push deletes the
+    notes it takes and marks their stock rows dirty in its own transaction; a note written
+    while it runs stays for the next push.
+    """
+
+    _name = "sync.shopify.stock.change"
+    _description = "Shopify Stock Change"
+    _order = "id"
+    _log_access = False  # one narrow INSERT in Odoo's stock operations; the id orders the notes
+
+    backend_id = fields.Many2one("sync.backend", required=True, ondelete="cascade", index=True)
+    product_id = fields.Many2one("product.product", required=True, ondelete="cascade")

@@ -83,6 +83,11 @@ class ShopifyCase(TransactionCase):
     def shopify_product(self, record):
         return self.shop.store.products[self.binding(record, "product").external_id]
 
+    def pending_pushes(self):
+        """The stock pushes the queue's next run does: its intake turns the stock changes noted into one."""
+        self.backend._queue_received_deliveries()
+        return self.jobs("stock_push", "pending")
+
     def jobs(self, operation, state=None):
         domain = [("backend_id", "=", self.backend.id), ("operation", "=", operation)]
         if state:

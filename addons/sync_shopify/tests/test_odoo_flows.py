@@ -110,7 +110,7 @@ class TestOdooFlowsWithoutSyncGroups(ShopifyOrderCase):
         ).create({"product_id": variant.id, "location_id": self.stock_location.id, "inventory_quantity": 7})
         quant.action_apply_inventory()
         self.assertEqual(variant.qty_available, 7)
-        self.assertEqual(len(self.jobs("stock_push", "pending")), 1)
+        self.assertEqual(len(self.pending_pushes()), 1)
         self.run_queue()
         item = self.shop.store.variants[self.binding(variant, "variant").external_id]["_inventory_item_id"]
         self.assertEqual(self.shop.store.levels[(item, self.locations[0])]["_quantities"]["available"], 7)

@@ -1,3 +1,6 @@
+from unittest.mock import patch
+
+from odoo.addons.sync_base.exceptions import SyncValidationError
 from odoo.tests import tagged
 
 from .common import ShopifyCase
@@ -22,7 +25,10 @@ class TestStock(ShopifyCase):
         self.assertEqual(self.level(variant), 0, "created stocked at the mapped location")
         self.env["stock.quant"]._update_available_quantity(variant, self.stock_location, 12)
         self.env["stock.quant"]._update_available_quantity(variant, self.stock_location, 3)
-        self.assertEqual(len(self.jobs("stock_push", "pending")), 1, "deduplicated")
+        changes = self.env["sync.shopify.stock.change"].search([("backend_id", "=", self.backend.id)])
+        self.assertEqual(changes.product_id, variant, "each change noted; no job written in the stock operation")
+        self.assertFalse(self.jobs("stock_push", "pending"))
+        self.assertEqual(len(self.pending_pushes()), 1, "the queue's intake makes one push of them")
         self.run_queue()
         self.assertEqual(self.level(variant), 15)
         request = self.body(self.writes("InventorySet")[-1])
@@ -36,7 +42,7 @@ class TestStock(ShopifyCase):
         self.run_queue()
         self.assertEqual(self.level(variant), 5)
         variant.product_tmpl_id.shopify_safety_stock = 20
-        self.backend._shopify_mark_stock_dirty(variant)
+        self.backend._shopify_note_stock_change(variant)
         self.run_queue()
         self.assertEqual(self.level(variant), 0, "never below zero")
 
@@ -51,11 +57,11 @@ class TestStock(ShopifyCase):
             "order_line": [(0, 0, {"product_id": variant.id, "product_uom_qty": 3})],
         })
         order.action_confirm()
-        self.assertEqual(len(self.jobs("stock_push", "pending")), 1, "the reservation queues a push")
+        self.assertEqual(len(self.pending_pushes()), 1, "the reservation queues a push")
         self.run_queue()
         self.assertEqual(self.level(variant), 7)
         order._action_cancel()
-        self.assertEqual(len(self.jobs("stock_push", "pending")), 1, "the release queues a push")
+        self.assertEqual(len(self.pending_pushes()), 1, "the release queues a push")
         self.run_queue()
         self.assertEqual(self.level(variant), 10)
 
@@ -75,7 +81,7 @@ class TestStock(ShopifyCase):
         _template, variant = self.exported_template(qty=4)
         self.run_queue()
         self.shop.requests.clear()
-        self.backend._shopify_mark_stock_dirty(variant)
+        self.backend._shopify_note_stock_change(variant)
         self.run_queue()
         self.assertFalse(self.writes())
 
@@ -108,6 +114,61 @@ class TestStock(ShopifyCase):
         self.assertEqual(last["changeFromQuantity"], 2)
 
 
+    def test_stock_changes_wake_the_queue_once_per_transaction(self):
+        """The queue runs within seconds of a stock change, not at its next minute (Odoo's cron trigger);
+        a burst of changes makes one wake-up, and a wake-up already waiting makes none."""
+        _template, variant = self.exported_template()
+        cron = self.env.ref("sync_base.ir_cron_sync_job_process")
+        Trigger = self.env["ir.cron.trigger"]
+        Trigger.search([("cron_id", "=", cron.id)]).unlink()
+        for quantity in range(1, 21):
+            self.env["stock.quant"]._update_available_quantity(variant, self.stock_location, quantity)
+        self.env.cr.flush()  # what commit runs first: the transaction's pre-commit work
+        self.assertEqual(Trigger.search_count([("cron_id", "=", cron.id)]), 1)
+        self.env["stock.quant"]._update_available_quantity(variant, self.stock_location, 1)
+        self.env.cr.flush()
+        self.assertEqual(Trigger.search_count([("cron_id", "=", cron.id)]), 1, "one was still waiting")
+        self.run_queue()
+        self.assertEqual(self.level(variant), 211)
+
+    def test_a_failed_push_is_not_queued_again_each_run_and_its_retry_sends_every_change(self):
+        _template, variant = self.exported_template(qty=4)
+        self.run_queue()
+        self.env["stock.quant"]._update_available_quantity(variant, self.stock_location, 1)
+        refused = SyncValidationError("The app lacks the write_inventory scope.")
+        with patch.object(type(self.backend), "_shopify_require_scopes", side_effect=refused):
+            self.run_queue()
+        failed = self.jobs("stock_push", "failed")
+        self.assertEqual(len(failed), 1)
+        self.env["stock.quant"]._update_available_quantity(variant, self.stock_location, 2)
+        self.assertFalse(self.pending_pushes(), "the failed push waits in the inbox: no new one each run")
+        failed.action_retry()
+        self.run_queue()
+        self.assertEqual(failed.state, "done", failed.failure_reason)
+        self.assertEqual(self.level(variant), 7)
+
+    def test_a_stock_change_during_a_push_waits_for_the_next_push(self):
+        """The push takes the changes noted before it started; one noted while it runs is not lost."""
+        _template, variant = self.exported_template(qty=4)
+        self.run_queue()
+        self.env["stock.quant"]._update_available_quantity(variant, self.stock_location, 1)
+        push = self.pending_pushes()
+        original, sold = type(self.backend)._shopify_stock_rows, []
+
+        def rows_then_a_sale(backend, row_ids=None):
+            rows = original(backend, row_ids)
+            if not sold:  # the push has taken its changes: a delivery is validated meanwhile
+                sold.append(self.env["stock.quant"]._update_available_quantity(variant, self.stock_location, -2))
+            return rows
+
+        with patch.object(type(self.backend), "_shopify_stock_rows", rows_then_a_sale):
+            push._run()
+        self.assertEqual(push.state, "done", push.failure_reason)
+        self.assertEqual(len(self.pending_pushes()), 1, "the change made during the push gets a push of its own")
+        self.run_queue()
+        self.assertEqual(self.level(variant), 3)
+
+
 @tagged("post_install", "-at_install")
 class TestStockBatches(ShopifyCase):
     sandbox_options = {"products": 70}
@@ -130,7 +191,7 @@ class TestStockBatches(ShopifyCase):
                 "last_quantity": level["_quantities"]["available"], "quantity_known": True, "dirty": False,
             })
             self.env["stock.quant"]._update_available_quantity(product, self.stock_location, 50)
-        self.assertEqual(len(self.jobs("stock_push", "pending")), 1)
+        self.assertEqual(len(self.pending_pushes()), 1)
         self.run_queue()
         calls = self.writes("InventorySet")
         sizes = [len(self.body(call)["variables"]["input"]["quantities"]) for call in calls]

@@ -1,0 +1,327 @@
+#!/usr/bin/env python3
+"""freshness: how fast orders, stock and CRM edits cross over while bulk work runs, against real Odoo servers.
+
+One fresh database (``--db``, default ``bench_freshness``) with sync_shopify and sync_hubspot, set up as
+``bench/soak`` sets it up (its sandboxes, backends, webhooks and crons), plus the bulk work the live
+traffic must not wait behind: a catalogue export of ``--catalogue`` new products (default 5,000) and a
+HubSpot initial load of ``--crm-load`` customers (default 20,000), queued before the server starts.
+One real ``odoo server`` (``--workers=2``, two cron threads) serves the webhooks and runs the crons.
+
+Traffic, Poisson arrivals, for ``--minutes`` (default 30), the platforms' faults on (5xx share, a 429
+storm each minute, webhooks delivered twice and out of order):
+
+- Shopify orders created in the sandbox (``--orders-per-minute``, 30), delivered as webhooks;
+- stock changes made in Odoo (``--stock-per-minute``, 120) through ``stock.quant``, the path every
+  move takes, each in its own committed transaction, as staff and Odoo's own code make them;
+- CRM edits in the HubSpot sandbox (``--crm-per-minute``, 20), a contact's phone.
+
+Measured, from the database and the sandboxes' request logs (p50 / p95 / max, and p95 per 5-minute
+window, to show whether it grows):
+
+- order: the order's creation in Shopify -> its first import done (the import confirms the sale order);
+- stock: the change's commit in Odoo -> the first stock write Shopify accepted for that item after it
+  (a change netted out by the next one needs no write and is counted apart);
+- CRM: the HubSpot edit -> the first import of that contact claimed after the edit, done.
+
+Counted: orders and CRM edits lost or duplicated (as bench/soak counts them), Shopify levels that differ
+from Odoo's after the settle, and Odoo operations that failed: a stock change whose transaction failed,
+or whose Sync part the flow guard had to drop (logged by ``sync_base.flows``).
+Targets: orders p95 <= 5 s, stock p95 <= 10 s, CRM p95 <= 30 s, 0 lost, 0 duplicated, 0 failed.
+Last line: ``RESULT freshness <order p95> s target <= 5 PASS|FAIL`` (FAIL when any target is missed).
+
+Run from the project root: ``bench/freshness [--minutes 30] [--catalogue 5000] [--crm-load 20000]``.
+"""
+
+import argparse
+import bisect
+import datetime
+import json
+import logging
+import os
+import signal
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from pathlib import Path
+
+import _odoo
+import soak
+
+NAME = "freshness"
+ROOT = Path(__file__).resolve().parent.parent
+TARGETS = {"order": 5.0, "stock": 10.0, "crm": 30.0}  # p95, seconds
+WINDOW = 300  # seconds per window of the growth check
+
+
+def say(message):
+    print(f"[{NAME}] {time.strftime('%H:%M:%S')} {message}", flush=True)
+
+
+class FlowFailures(logging.Handler):
+    """Counts what the suite's guard in Odoo's flows had to drop (``sync_base.flows`` logs it)."""
+
+    def __init__(self):
+        super().__init__(logging.ERROR)
+        self.messages = []
+
+    def emit(self, record):
+        self.messages.append(record.getMessage())
+
+
+class Traffic(soak.Traffic):
+    """bench/soak's traffic, each event timed: stock changes and CRM edits keep when they happened."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.stock_log = []  # (commit time, product id)
+        self.crm_log = []  # (edit time, contact id)
+        self.failed_operations = []
+
+    def stock(self):
+        product_id = self.rng.choice(self.product_ids)
+        try:
+            with self.registry.cursor() as cr:
+                env = self.odoo.api.Environment(cr, self.odoo.SUPERUSER_ID, {})
+                env["stock.quant"]._update_available_quantity(
+                    env["product.product"].browse(product_id), env["stock.location"].browse(self.location_id),
+                    self.rng.choice([-2, -1, 1, 2, 3]),
+                )
+                cr.commit()
+        except Exception as error:  # noqa: BLE001 - an Odoo operation that failed is the figure counted
+            self.failed_operations.append(f"{type(error).__name__}: {error}")
+            return
+        self.stock_changes += 1
+        self.stock_log.append((time.time(), product_id))
+
+    def crm(self):
+        contact = self.rng.choice(self.contacts)
+        self.crm_edits += 1
+        phone = f"+1 555 {self.crm_edits:04d}"
+        edited = time.time()
+        self.hub.update_object("contacts", contact, {"phone": phone})
+        self.phones[contact] = phone
+        self.crm_log.append((edited, str(contact)))
+
+
+# ----------------------------------------------------------------------
+# Bulk work queued before the traffic
+# ----------------------------------------------------------------------
+def queue_catalogue(env, backend, count):
+    """``count`` new published products, their exports queued (catalogue priority)."""
+    Template = env["product.template"].with_context(tracking_disable=True)
+    templates = Template.browse()
+    for start in range(0, count, 1000):
+        templates |= Template.create([
+            {"name": f"Freshness product {n}", "default_code": f"FRESH-{n}", "list_price": 10.0 + n % 50,
+             "shopify_publish": True, "is_storable": True}
+            for n in range(start, min(start + 1000, count))
+        ])
+    backend._shopify_queue_templates(templates)
+    return len(templates)
+
+
+def queue_crm_load(env, backend, count):
+    """``count`` new customers, their HubSpot initial export queued (the connector's own enqueue)."""
+    Partner = env["res.partner"].with_context(sync_hubspot_no_export=True, tracking_disable=True)
+    for start in range(0, count, 1000):
+        Partner.create([
+            {"name": f"Freshness customer {n}", "email": f"fresh{n}@example.com", "customer_rank": 1}
+            for n in range(start, min(start + 1000, count))
+        ])
+    return len(backend._hubspot_enqueue_initial_export())
+
+
+# ----------------------------------------------------------------------
+# Latencies
+# ----------------------------------------------------------------------
+def utc_epoch(value):
+    return value.replace(tzinfo=datetime.timezone.utc).timestamp()
+
+
+def order_latencies(cr, traffic, shopify_id):
+    cr.execute("SELECT external_id, min(done_at) FROM sync_job WHERE backend_id = %s AND operation = 'order_import' "
+               "AND state = 'done' GROUP BY 1", [shopify_id])
+    done_at = dict(cr.fetchall())
+    return [(created, utc_epoch(done_at[gid]) - created) for gid, created in traffic.orders.items() if done_at.get(gid)]
+
+
+def stock_writes(shop):
+    """{inventory item gid: sorted times of stock writes Shopify accepted for it}."""
+    times = defaultdict(list)
+    for request in list(shop.requests):
+        if request.get("status") != 200 or "inventorySetQuantities" not in request["body"]:
+            continue
+        body = json.loads(request["body"])
+        if "errors" in body:
+            continue
+        for quantity in body.get("variables", {}).get("input", {}).get("quantities", []):
+            times[quantity["inventoryItemId"]].append(request["time"])
+    return {item: sorted(values) for item, values in times.items()}
+
+
+def stock_latencies(cr, traffic, shopify_id):
+    """``(latencies, netted)``: per change, its time to the next accepted write of its item."""
+    cr.execute("SELECT product_id, inventory_item_gid FROM sync_shopify_stock WHERE backend_id = %s", [shopify_id])
+    items = dict(cr.fetchall())
+    writes = stock_writes(traffic.shop)
+    latencies, netted = [], 0
+    for changed, product_id in traffic.stock_log:
+        times = writes.get(items.get(product_id), [])
+        index = bisect.bisect_left(times, changed)
+        if index < len(times):
+            latencies.append((changed, times[index] - changed))
+        else:
+            netted += 1  # no write after it: Shopify already had the figure (checked by the level count)
+    return latencies, netted
+
+
+def crm_latencies(cr, traffic, hubspot_id):
+    cr.execute("SELECT external_id, started_at, done_at FROM sync_job WHERE backend_id = %s "
+               "AND operation = 'contact_import' AND state = 'done'", [hubspot_id])
+    runs = defaultdict(list)
+    for contact, started, done in cr.fetchall():
+        runs[contact].append((utc_epoch(started), utc_epoch(done)))
+    latencies = []
+    for edited, contact in traffic.crm_log:
+        after = sorted(done for started, done in runs.get(contact, []) if started >= edited)
+        if after:
+            latencies.append((edited, after[0] - edited))
+    return latencies
+
+
+def describe(kind, timed, started):
+    """``(p95, line)`` of ``[(event time, latency)]``, with the p95 of each window."""
+    values = sorted(latency for _at, latency in timed)
+    if not values:
+        return float("inf"), f"{kind}: no measurement"
+    windows = defaultdict(list)
+    for at, latency in timed:
+        windows[int((at - started) // WINDOW)].append(latency)
+    per_window = ", ".join(f"{soak.percentile(sorted(windows[w]), 95):.1f}" for w in sorted(windows))
+    p95 = soak.percentile(values, 95)
+    return p95, (f"{kind}: {len(values)} measured, p50 {soak.percentile(values, 50):.1f} s, p95 {p95:.1f} s, "
+                 f"max {values[-1]:.1f} s; p95 per {WINDOW // 60}-minute window: {per_window}")
+
+
+# ----------------------------------------------------------------------
+def setup(args, odoo_registry, sandboxes, base_url):
+    (odoo, registry), (shop, hub) = odoo_registry, sandboxes
+    with registry.cursor() as cr:
+        env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
+        shopify, location, product_ids, stock_location = soak.setup_shopify(env, shop, base_url)
+        hubspot = soak.setup_hubspot(env, hub)
+        soak.production_crons(env, args.reconcile_minutes)
+        cr.commit()
+        started = time.monotonic()
+        exports = queue_catalogue(env, shopify, args.catalogue)
+        loads = queue_crm_load(env, hubspot, args.crm_load)
+        cr.commit()
+        say(f"bulk work queued in {time.monotonic() - started:.0f} s: {exports} product exports, "
+            f"{loads} customer exports")
+    return (shopify.id, hubspot.id), location, product_ids, stock_location
+
+
+def measure(odoo_registry, traffic, backends, location):
+    odoo, registry = odoo_registry
+    with registry.cursor() as cr:
+        env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
+        # The traffic's products: the catalogue's new ones are bulk work, still under way in a short run.
+        figures = soak.count(env, traffic, backends, location, stock_products=traffic.product_ids)
+        orders = order_latencies(cr, traffic, backends[0])
+        stock, netted = stock_latencies(cr, traffic, backends[0])
+        crm = crm_latencies(cr, traffic, backends[1])
+    return figures, ({"order": orders, "stock": stock, "crm": crm}, netted)
+
+
+def run(args):
+    sys.path.insert(0, str(ROOT))
+    _odoo.fresh_database(args.db, "sync_shopify,sync_hubspot", args.port + 2, say)
+    odoo, registry = _odoo.registry(args.db)
+    shop, hub = soak.start_sandboxes(args)
+    flow_failures = FlowFailures()
+    logging.getLogger("odoo.addons.sync_base.flows").addHandler(flow_failures)
+    base_url = f"http://127.0.0.1:{args.port}"
+    logfile = Path(tempfile.mkdtemp(prefix="freshness-")) / "odoo.log"
+    try:
+        backends, location, product_ids, stock_location = setup(args, (odoo, registry), (shop, hub), base_url)
+        hub.webhook_target_url = f"{base_url}/sync_hubspot/webhook/{backends[1]}"
+        odoo_args = [
+            "-d", args.db, f"--db-filter=^{args.db}$", *_odoo.db_args(), f"--addons-path={_odoo.addons_path()}",
+            f"--workers={args.workers}", f"--max-cron-threads={args.cron_threads}", "--http-interface=127.0.0.1",
+            f"--http-port={args.port}", f"--gevent-port={args.port + 1}", "--log-level=warn",
+            "--limit-time-real-cron=600",
+        ]
+        with _odoo.OdooServer(Path(__file__).resolve(), odoo_args, logfile) as server:
+            soak.wait_port(args.port, server)
+            say(f"Odoo server --workers={args.workers} --max-cron-threads={args.cron_threads} on {base_url} "
+                f"(log {logfile}); {args.minutes:g} min of traffic")
+            traffic = Traffic(args, (odoo, registry), (shop, hub), (product_ids, stock_location))
+            started = time.time()
+            traffic.run(server)
+            say("traffic stopped, faults off; settling")
+            settled = soak.settle(registry, odoo, traffic, backends, time.monotonic() + args.settle_minutes * 60)
+            say("settled" if settled else f"not settled after {args.settle_minutes} min")
+            figures, measured = measure((odoo, registry), traffic, backends, location)
+    finally:
+        shop.stop()
+        hub.stop()
+        if not args.keep_db:
+            _odoo.drop_database(args.db)
+    return report(figures, measured, traffic, flow_failures.messages, started)
+
+
+def report(figures, measured, traffic, flow_failures, started):
+    timed, netted = measured
+    soak.report(figures)
+    p95 = {}
+    for kind in ("order", "stock", "crm"):
+        p95[kind], line = describe(kind, timed[kind], started)
+        say(line)
+    say(f"stock: {netted} changes netted out by the next one (no write needed)")
+    failed = traffic.failed_operations + flow_failures
+    say(f"Odoo operations that failed or lost their Sync part: {len(failed)} of {traffic.stock_changes + len(failed)}")
+    for message in failed[:5]:
+        say(f"  {message[:200]}")
+    lost = figures["orders_lost"] + figures["crm_lost"] + figures["stock_levels_wrong"]
+    duplicated = figures["orders_duplicated"] + figures["crm_duplicated"]
+    checks = {f"{kind} p95 <= {TARGETS[kind]:g} s": p95[kind] <= TARGETS[kind] for kind in TARGETS}
+    checks.update({"0 lost": lost == 0, "0 duplicated": duplicated == 0, "0 failed Odoo operations": not failed})
+    say("targets: " + ", ".join(f"{name} {'ok' if ok else 'MISSED'}" for name, ok in checks.items()))
+    passed = all(checks.values())
+    print(f"RESULT {NAME} {p95['order']:.1f} s target <= {TARGETS['order']:g} {'PASS' if passed else 'FAIL'}",
+          flush=True)
+    return 0 if passed else 1
+
+
+def main(argv=None):
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:2] == ["--role", "server"]:
+        return _odoo.serve_without_bus(argv[3:])  # after "--": the Odoo server's own arguments
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--minutes", type=float, default=30.0, help="traffic duration (default 30)")
+    parser.add_argument("--settle-minutes", type=float, default=10.0, help="longest wait after the traffic")
+    parser.add_argument("--orders-per-minute", type=float, default=30.0)
+    parser.add_argument("--stock-per-minute", type=float, default=120.0)
+    parser.add_argument("--crm-per-minute", type=float, default=20.0)
+    parser.add_argument("--catalogue", type=int, default=5000, help="products exported in the background")
+    parser.add_argument("--crm-load", type=int, default=20000, help="customers of the background initial load")
+    parser.add_argument("--error-rate", type=float, default=0.05, help="share of 5xx answers (default 0.05)")
+    parser.add_argument("--storm-seconds", type=float, default=3.0, help="429 storm at each minute's start")
+    parser.add_argument("--reconcile-minutes", type=int, default=5, help="Shopify reconcile and HubSpot poll")
+    parser.add_argument("--products", type=int, default=60, help="stocked variants in the sandbox")
+    parser.add_argument("--contacts", type=int, default=40)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--cron-threads", type=int, default=2)
+    parser.add_argument("--seed", type=int, default=29)
+    parser.add_argument("--port", type=int, default=int(os.environ.get("BENCH_FRESHNESS_PORT", "18280")),
+                        help="HTTP port of the Odoo server (the two above it: gevent, installer)")
+    parser.add_argument("--db", default=os.environ.get("BENCH_FRESHNESS_DB", "bench_freshness"))
+    parser.add_argument("--keep-db", action="store_true")
+    args = parser.parse_args(argv)
+    signal.signal(signal.SIGTERM, _odoo.raise_interrupt)
+    return run(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
