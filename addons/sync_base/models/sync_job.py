@@ -48,6 +48,9 @@ CONCURRENCY_ERRORS = (psycopg2.extensions.TransactionRollbackError, psycopg2.err
 STUCK_GRACE = timedelta(minutes=2)
 # How often a running batch looks for more urgent work that arrived meanwhile (seconds).
 URGENT_LOOK_INTERVAL = 1.0
+# Wake-ups of the queue cron told to the cron threads, per database: when this process last did.
+_LAST_WAKE_NOTIFY = {}
+WAKE_NOTIFY_INTERVAL = 1.0
 
 
 class SyncJob(models.Model):
@@ -377,13 +380,11 @@ class SyncJob(models.Model):
         if not backends._more_urgent_work_waiting(priority):
             return False
         self.flush_recordset()
-        self.env.cr.execute(
-            """UPDATE sync_job SET state = 'pending', attempts = GREATEST(attempts - 1, 0), started_at = NULL,
-                      worker = NULL
-                WHERE id IN %s AND state = 'running'""",
-            [tuple(self.ids)],
-        )
-        self.invalidate_recordset(["state", "attempts", "started_at", "worker"])
+        self.env.cr.execute("UPDATE sync_job SET attempts = GREATEST(attempts - 1, 0) WHERE id IN %s",
+                            [tuple(self.ids)])  # the claim counted an attempt that did not happen
+        self.invalidate_recordset(["attempts"])
+        # A job whose change was queued again meanwhile is merged into the newer job.
+        self._requeue({"started_at": False, "worker": False})
         return True
 
     @api.model
@@ -637,8 +638,15 @@ class SyncJob(models.Model):
             RETURNING id""",
             {"cron": cron.id, "now": now, "uid": self.env.uid},
         )
-        if self.env.cr.fetchone():
-            self.env.cr.postcommit.add(cron._notifydb)  # as ir.cron._trigger does: cron threads wake at once
+        added = self.env.cr.fetchone()
+        # As ir.cron._trigger does, the cron threads are told at once (NOTIFY cron_trigger). Also
+        # when a trigger already waits, at most once a second per process: a cron thread that was
+        # not listening yet when that trigger was added (a server starting) would otherwise sleep
+        # until its next minute.
+        last = _LAST_WAKE_NOTIFY.get(self.env.cr.dbname, 0.0)
+        if added or time.monotonic() - last >= WAKE_NOTIFY_INTERVAL:
+            _LAST_WAKE_NOTIFY[self.env.cr.dbname] = time.monotonic()
+            self.env.cr.postcommit.add(cron._notifydb)
 
     @api.model
     def _cron_recover_stuck(self):

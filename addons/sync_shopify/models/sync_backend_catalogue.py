@@ -252,8 +252,8 @@ class SyncBackend(models.Model):
             ("external_id", "not in", kept),
         ])
         stale.unlink()
-        if self.shopify_schedule_stock == "realtime":
-            self._shopify_queue_stock_push()
+        # A note, not a job: queuing the push here would collide with the queue's intake queuing it.
+        self._shopify_note_stock_change(template.with_context(active_test=False).product_variant_ids)
 
     # ------------------------------------------------------------------
     # Import: fields Shopify owns, through the ownership engine

@@ -58,9 +58,10 @@ class SyncBackend(models.Model):
     def _shopify_note_stock_change(self, products):
         """Called whenever quants of ``products`` move, inside Odoo's own stock operation.
 
-        One INSERT of a note per backend that publishes the products, and a wake-up of the
-        queue at commit: nothing the running push holds is touched, so the operation never
-        waits on it. The queue turns the notes into a push (``_shopify_queue_stock_changes``).
+        One INSERT of a note per backend that publishes the products (these backends, or all),
+        and a wake-up of the queue at commit: nothing the running push holds is touched, so the
+        operation never waits on it. The queue turns the notes into a push
+        (``_shopify_queue_stock_changes``).
         """
         if not products:
             return
@@ -68,9 +69,9 @@ class SyncBackend(models.Model):
             """INSERT INTO sync_shopify_stock_change (backend_id, product_id)
                SELECT DISTINCT s.backend_id, s.product_id
                  FROM sync_shopify_stock s JOIN sync_backend b ON b.id = s.backend_id
-                WHERE s.product_id IN %s AND b.active
+                WHERE s.product_id IN %s AND b.active AND (%s OR b.id = ANY(%s))
             RETURNING backend_id""",
-            [tuple(products.ids)],
+            [tuple(products.ids), not self.ids, self.ids],
         )
         if self.env.cr.fetchone():
             self.env["sync.job"]._wake_runner()
