@@ -602,10 +602,16 @@ class SyncBackend(models.Model):
     # ------------------------------------------------------------------
     # Retry policy
     # ------------------------------------------------------------------
-    def _retry_delay(self, attempts, retry_after=None):
-        """Seconds to wait before attempt ``attempts + 1``: exponential, capped, jittered."""
+    def _retry_delay(self, attempts, retry_after=None, rate_limited=False):
+        """Seconds to wait before attempt ``attempts + 1``: exponential, capped, jittered.
+
+        A rate limit is the remote asking for patience, not a fault: the job waits what it said
+        (or 1, 2, 4... seconds when it did not say), not the backend's first delay. An order
+        throttled for a second would otherwise wait half a minute.
+        """
         self.ensure_one()
-        delay = min(self.retry_base_delay * 2 ** max(attempts - 1, 0), self.retry_max_delay)
+        base = 1 if rate_limited else self.retry_base_delay
+        delay = min(base * 2 ** max(attempts - 1, 0), self.retry_max_delay)
         if self.retry_jitter:
             delay *= random.uniform(1 - self.retry_jitter, 1 + self.retry_jitter)
         return max(delay, retry_after or 0)

@@ -504,7 +504,7 @@ class SyncJob(models.Model):
             "last_failure_at": fields.Datetime.now(),
         }
         if retryable and self.attempts < self.backend_id.max_attempts:
-            delay = self.backend_id._retry_delay(self.attempts, retry_after)
+            delay = self.backend_id._retry_delay(self.attempts, retry_after, rate_limited=failure_type == "rate_limit")
             self._requeue(dict(values, next_attempt_at=fields.Datetime.now() + timedelta(seconds=delay)))
             return False
         if retryable:

@@ -155,6 +155,19 @@ class TestQueue(SyncCase):
             self.assertEqual(job.failure_type, "rate_limit")
             self.assertEqual(job.next_attempt_at, datetime(2026, 11, 23, 10, 5, 0))
 
+    def test_a_throttled_job_waits_what_the_remote_said_not_the_first_retry_delay(self):
+        """Shopify's THROTTLED says when points are back (2 s here): the order is retried then, not after
+        the backend's first delay (30 s); without a figure, 1, 2, 4... seconds."""
+        self.backend.retry_jitter = 0.0
+        self.server.answers = [(429, {"message": "slow down"}, {"Retry-After": "2"})]
+        job = self.backend._enqueue("http_post", external_id="X", payload={}, category="order")
+        with freeze_time("2026-11-23 10:00:00"):
+            self.run_queue()
+        self.assertEqual((job.state, job.failure_type), ("pending", "rate_limit"))
+        self.assertEqual(job.next_attempt_at, datetime(2026, 11, 23, 10, 0, 2))
+        self.assertEqual([self.backend._retry_delay(n, rate_limited=True) for n in (1, 2, 3)], [1, 2, 4])
+        self.assertEqual(self.backend._retry_delay(1), 30, "other failures keep the backend's first delay")
+
     def test_permanent_failures_fail_at_once(self):
         for status, failure_type in ((401, "auth"), (422, "validation")):
             with self.subTest(status=status):
