@@ -46,6 +46,12 @@ class Context:
 # -- generic resolution --------------------------------------------------------
 def field_resolver(source, info, **args):
     function = COMPUTED.get((info.parent_type.name, info.field_name))
+    if function is None and info.parent_type.name == "Mutation":
+        # Shopify would act on it; answering null here would let a connector believe it did.
+        raise GraphQLError(
+            f"The Shopify sandbox does not emulate the mutation {info.field_name}: nothing was changed.",
+            extensions={"code": "NOT_EMULATED"},
+        )
     if function is not None:
         value = function(info.context, source, args, info)
     elif isinstance(source, dict):

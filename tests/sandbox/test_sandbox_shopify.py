@@ -71,6 +71,17 @@ def test_unknown_field_is_a_validation_error(gql):
     assert "notAField" in error["message"]
 
 
+def test_a_mutation_the_sandbox_does_not_emulate_is_refused_loudly(gql):
+    """inventoryActivate exists in Admin 2026-04 (so the document validates) but is not emulated: a null
+    answer would let a connector believe Shopify acted."""
+    payload = gql("""mutation { inventoryActivate(inventoryItemId: "gid://shopify/InventoryItem/1",
+                                                 locationId: "gid://shopify/Location/1") {
+                      userErrors { field message } } }""")
+    assert payload["errors"][0]["extensions"]["code"] == "NOT_EMULATED"
+    assert "inventoryActivate" in payload["errors"][0]["message"]
+    assert payload["data"]["inventoryActivate"] is None
+
+
 def test_syntax_error_has_locations(gql):
     error = gql("{ shop { name ")["errors"][0]
     assert error["extensions"]["code"] == "PARSE_ERROR"
