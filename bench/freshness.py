@@ -33,16 +33,12 @@ Run from the project root: ``bench/freshness [--minutes 30] [--catalogue 5000] [
 """
 
 import argparse
-import bisect
-import datetime
-import json
 import logging
 import os
 import signal
 import sys
 import tempfile
 import time
-from collections import defaultdict
 from pathlib import Path
 
 import _odoo
@@ -51,7 +47,6 @@ import soak
 NAME = "freshness"
 ROOT = Path(__file__).resolve().parent.parent
 TARGETS = {"order": 5.0, "stock": 10.0, "crm": 30.0}  # p95, seconds
-WINDOW = 300  # seconds per window of the growth check
 
 
 def say(message):
@@ -67,41 +62,6 @@ class FlowFailures(logging.Handler):
 
     def emit(self, record):
         self.messages.append(record.getMessage())
-
-
-class Traffic(soak.Traffic):
-    """bench/soak's traffic, each event timed: stock changes and CRM edits keep when they happened."""
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.stock_log = []  # (commit time, product id)
-        self.crm_log = []  # (edit time, contact id)
-        self.failed_operations = []
-
-    def stock(self):
-        product_id = self.rng.choice(self.product_ids)
-        try:
-            with self.registry.cursor() as cr:
-                env = self.odoo.api.Environment(cr, self.odoo.SUPERUSER_ID, {})
-                env["stock.quant"]._update_available_quantity(
-                    env["product.product"].browse(product_id), env["stock.location"].browse(self.location_id),
-                    self.rng.choice([-2, -1, 1, 2, 3]),
-                )
-                cr.commit()
-        except Exception as error:  # noqa: BLE001 - an Odoo operation that failed is the figure counted
-            self.failed_operations.append(f"{type(error).__name__}: {error}")
-            return
-        self.stock_changes += 1
-        self.stock_log.append((time.time(), product_id))
-
-    def crm(self):
-        contact = self.rng.choice(self.contacts)
-        self.crm_edits += 1
-        phone = f"+1 555 {self.crm_edits:04d}"
-        edited = time.time()
-        self.hub.update_object("contacts", contact, {"phone": phone})
-        self.phones[contact] = phone
-        self.crm_log.append((edited, str(contact)))
 
 
 # ----------------------------------------------------------------------
@@ -133,78 +93,6 @@ def queue_crm_load(env, backend, count):
 
 
 # ----------------------------------------------------------------------
-# Latencies
-# ----------------------------------------------------------------------
-def utc_epoch(value):
-    return value.replace(tzinfo=datetime.timezone.utc).timestamp()
-
-
-def order_latencies(cr, traffic, shopify_id):
-    cr.execute("SELECT external_id, min(done_at) FROM sync_job WHERE backend_id = %s AND operation = 'order_import' "
-               "AND state = 'done' GROUP BY 1", [shopify_id])
-    done_at = dict(cr.fetchall())
-    return [(created, utc_epoch(done_at[gid]) - created) for gid, created in traffic.orders.items() if done_at.get(gid)]
-
-
-def stock_writes(shop):
-    """{inventory item gid: sorted times of stock writes Shopify accepted for it}."""
-    times = defaultdict(list)
-    for request in list(shop.requests):
-        if request.get("status") != 200 or "inventorySetQuantities" not in request["body"]:
-            continue
-        body = json.loads(request["body"])
-        if "errors" in body:
-            continue
-        for quantity in body.get("variables", {}).get("input", {}).get("quantities", []):
-            times[quantity["inventoryItemId"]].append(request["time"])
-    return {item: sorted(values) for item, values in times.items()}
-
-
-def stock_latencies(cr, traffic, shopify_id):
-    """``(latencies, netted)``: per change, its time to the next accepted write of its item."""
-    cr.execute("SELECT product_id, inventory_item_gid FROM sync_shopify_stock WHERE backend_id = %s", [shopify_id])
-    items = dict(cr.fetchall())
-    writes = stock_writes(traffic.shop)
-    latencies, netted = [], 0
-    for changed, product_id in traffic.stock_log:
-        times = writes.get(items.get(product_id), [])
-        index = bisect.bisect_left(times, changed)
-        if index < len(times):
-            latencies.append((changed, times[index] - changed))
-        else:
-            netted += 1  # no write after it: Shopify already had the figure (checked by the level count)
-    return latencies, netted
-
-
-def crm_latencies(cr, traffic, hubspot_id):
-    cr.execute("SELECT external_id, started_at, done_at FROM sync_job WHERE backend_id = %s "
-               "AND operation = 'contact_import' AND state = 'done'", [hubspot_id])
-    runs = defaultdict(list)
-    for contact, started, done in cr.fetchall():
-        runs[contact].append((utc_epoch(started), utc_epoch(done)))
-    latencies = []
-    for edited, contact in traffic.crm_log:
-        after = sorted(done for started, done in runs.get(contact, []) if started >= edited)
-        if after:
-            latencies.append((edited, after[0] - edited))
-    return latencies
-
-
-def describe(kind, timed, started):
-    """``(p95, line)`` of ``[(event time, latency)]``, with the p95 of each window."""
-    values = sorted(latency for _at, latency in timed)
-    if not values:
-        return float("inf"), f"{kind}: no measurement"
-    windows = defaultdict(list)
-    for at, latency in timed:
-        windows[int((at - started) // WINDOW)].append(latency)
-    per_window = ", ".join(f"{soak.percentile(sorted(windows[w]), 95):.1f}" for w in sorted(windows))
-    p95 = soak.percentile(values, 95)
-    return p95, (f"{kind}: {len(values)} measured, p50 {soak.percentile(values, 50):.1f} s, p95 {p95:.1f} s, "
-                 f"max {values[-1]:.1f} s; p95 per {WINDOW // 60}-minute window: {per_window}")
-
-
-# ----------------------------------------------------------------------
 def setup(args, odoo_registry, sandboxes, base_url):
     (odoo, registry), (shop, hub) = odoo_registry, sandboxes
     with registry.cursor() as cr:
@@ -227,11 +115,7 @@ def measure(odoo_registry, traffic, backends, location):
     with registry.cursor() as cr:
         env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
         # The traffic's products: the catalogue's new ones are bulk work, still under way in a short run.
-        figures = soak.count(env, traffic, backends, location, stock_products=traffic.product_ids)
-        orders = order_latencies(cr, traffic, backends[0])
-        stock, netted = stock_latencies(cr, traffic, backends[0])
-        crm = crm_latencies(cr, traffic, backends[1])
-    return figures, ({"order": orders, "stock": stock, "crm": crm}, netted)
+        return soak.count(env, traffic, backends, location, stock_products=traffic.product_ids)
 
 
 def run(args):
@@ -256,29 +140,23 @@ def run(args):
             soak.wait_port(args.port, server)
             say(f"Odoo server --workers={args.workers} --max-cron-threads={args.cron_threads} on {base_url} "
                 f"(log {logfile}); {args.minutes:g} min of traffic")
-            traffic = Traffic(args, (odoo, registry), (shop, hub), (product_ids, stock_location))
-            started = time.time()
+            traffic = soak.Traffic(args, (odoo, registry), (shop, hub), (product_ids, stock_location))
             traffic.run(server)
             say("traffic stopped, faults off; settling")
             settled = soak.settle(registry, odoo, traffic, backends, time.monotonic() + args.settle_minutes * 60)
             say("settled" if settled else f"not settled after {args.settle_minutes} min")
-            figures, measured = measure((odoo, registry), traffic, backends, location)
+            figures = measure((odoo, registry), traffic, backends, location)
     finally:
         shop.stop()
         hub.stop()
         if not args.keep_db:
             _odoo.drop_database(args.db)
-    return report(figures, measured, traffic, flow_failures.messages, started)
+    return report(figures, traffic, flow_failures.messages)
 
 
-def report(figures, measured, traffic, flow_failures, started):
-    timed, netted = measured
+def report(figures, traffic, flow_failures):
     soak.report(figures)
-    p95 = {}
-    for kind in ("order", "stock", "crm"):
-        p95[kind], line = describe(kind, timed[kind], started)
-        say(line)
-    say(f"stock: {netted} changes netted out by the next one (no write needed)")
+    p95 = {kind: soak.describe(kind, timed, figures["traffic_started"])[0] for kind, timed in figures["timed"].items()}
     failed = traffic.failed_operations + flow_failures
     say(f"Odoo operations that failed or lost their Sync part: {len(failed)} of {traffic.stock_changes + len(failed)}")
     for message in failed[:5]:

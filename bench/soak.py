@@ -20,15 +20,18 @@ Traffic, for ``--minutes`` (default 60):
 Then the faults stop and the system settles (``--settle-minutes`` at most). Counted from the
 database and the sandboxes: orders in / imported / duplicated / lost, CRM edits in / applied /
 lost, Odoo partners bound twice to one contact, Shopify stock levels that differ from Odoo's,
-failed jobs, and the p50 / p95 time from a Shopify order's creation to its sale order (the
-first import job of that order done). Last line:
+failed jobs, stock changes Odoo refused, and latencies (p50 / p95 / max, as bench/freshness measures
+them): a Shopify order's creation to its sale order (the first import job of that order done), an
+Odoo stock change to Shopify's level written, a HubSpot edit to the Odoo partner. Last line:
 ``RESULT soak <lost + duplicated> lost+duplicated target == 0 PASS|FAIL``.
 
 Run from the project root: ``bench/soak [--minutes 60] [--port 18260] [--db bench_soak] [--keep-db]``.
 """
 
 import argparse
+import bisect
 import datetime
+import json
 import os
 import random
 import signal
@@ -36,6 +39,7 @@ import socket
 import sys
 import tempfile
 import time
+from collections import defaultdict
 from pathlib import Path
 
 import _odoo
@@ -43,6 +47,7 @@ import _odoo
 NAME = "soak"
 ROOT = Path(__file__).resolve().parent.parent
 STOCK_START = 50
+WINDOW = 300  # seconds per window when latencies are shown over time
 
 
 def say(message):
@@ -143,31 +148,39 @@ class Traffic:
         self.stock_changes = 0
         self.crm_edits = 0
         self.contacts = [contact["id"] for contact in self.hub.store.objects["contacts"].values()]
+        self.stock_log = []  # (commit time, product id)
+        self.crm_log = []  # (edit time, contact id)
+        self.failed_operations = []  # stock changes Odoo refused: what the suite must never cause
+        self.started_at = time.time()
 
     def order(self):
         created = self.shop.generate_orders(1, seed=self.rng.random(), cancel_rate=0.05, refund_rate=0.05)[0]
         self.orders[created["id"]] = time.time()
 
     def stock(self):
-        import psycopg2
-
+        product_id = self.rng.choice(self.product_ids)
         try:
             with self.registry.cursor() as cr:
                 env = self.odoo.api.Environment(cr, self.odoo.SUPERUSER_ID, {})
-                product = env["product.product"].browse(self.rng.choice(self.product_ids))
-                location = env["stock.location"].browse(self.location_id)
-                env["stock.quant"]._update_available_quantity(product, location, self.rng.choice([-2, -1, 1, 2, 3]))
+                env["stock.quant"]._update_available_quantity(
+                    env["product.product"].browse(product_id), env["stock.location"].browse(self.location_id),
+                    self.rng.choice([-2, -1, 1, 2, 3]),
+                )
                 cr.commit()
-        except psycopg2.errors.TransactionRollbackError:
-            return  # the server reserved that quant at the same moment: this change did not happen
+        except Exception as error:  # noqa: BLE001 - an Odoo operation that failed is a figure of the run
+            self.failed_operations.append(f"{type(error).__name__}: {error}")
+            return
         self.stock_changes += 1
+        self.stock_log.append((time.time(), product_id))
 
     def crm(self):
         contact = self.rng.choice(self.contacts)
         self.crm_edits += 1
         phone = f"+1 555 {self.crm_edits:04d}"
+        edited = time.time()
         self.hub.update_object("contacts", contact, {"phone": phone})
         self.phones[contact] = phone
+        self.crm_log.append((edited, str(contact)))
 
     def faults(self, storm):
         for server in (self.shop, self.hub):
@@ -179,6 +192,7 @@ class Traffic:
         per_second = {"order": self.args.orders_per_minute / 60, "stock": self.args.stock_per_minute / 60,
                       "crm": self.args.crm_per_minute / 60}
         started = time.monotonic()
+        self.started_at = time.time()
         end = started + self.args.minutes * 60
         due = dict.fromkeys(per_second, started)
         next_report = started + 60
@@ -255,15 +269,14 @@ def count(env, traffic, backends, shop_location, stock_products=None):
                                        for gid, name in names.items())
     figures["orders_lost"] = figures["orders_in"] - figures["orders_done"]
     # Time from a Shopify order's creation to its first import done.
-    cr.execute("SELECT external_id, min(done_at) FROM sync_job WHERE backend_id = %s AND operation = 'order_import' "
-               "AND state = 'done' GROUP BY 1", [shopify_id])
-    done_at = dict(cr.fetchall())
-    latencies = sorted(
-        done_at[gid].replace(tzinfo=datetime.timezone.utc).timestamp() - created
-        for gid, created in traffic.orders.items() if done_at.get(gid)
-    )
+    orders_timed = order_latencies(cr, traffic, shopify_id)
+    latencies = sorted(latency for _created, latency in orders_timed)
     figures["latency_p50"] = percentile(latencies, 50)
     figures["latency_p95"] = percentile(latencies, 95)
+    stock_timed, figures["stock_netted"] = stock_latencies(cr, traffic, shopify_id)
+    figures["timed"] = {"order": orders_timed, "stock": stock_timed, "crm": crm_latencies(cr, traffic, hubspot_id)}
+    figures["traffic_started"] = traffic.started_at
+    figures["failed_operations"] = traffic.failed_operations
     # CRM: the partner bound to each edited contact has the phone HubSpot has last.
     cr.execute("SELECT b.external_id, count(*), max(p.phone) FROM sync_binding b JOIN res_partner p ON p.id = b.res_id "
                "WHERE b.backend_id = %s AND b.res_model = 'res.partner' GROUP BY 1", [hubspot_id])
@@ -307,6 +320,75 @@ def count(env, traffic, backends, shop_location, stock_products=None):
     return figures
 
 
+def utc_epoch(value):
+    return value.replace(tzinfo=datetime.timezone.utc).timestamp()
+
+
+def order_latencies(cr, traffic, shopify_id):
+    cr.execute("SELECT external_id, min(done_at) FROM sync_job WHERE backend_id = %s AND operation = 'order_import' "
+               "AND state = 'done' GROUP BY 1", [shopify_id])
+    done_at = dict(cr.fetchall())
+    return [(created, utc_epoch(done_at[gid]) - created) for gid, created in traffic.orders.items() if done_at.get(gid)]
+
+
+def stock_writes(shop):
+    """{inventory item gid: sorted times of stock writes Shopify accepted for it}."""
+    times = defaultdict(list)
+    for request in list(shop.requests):
+        if request.get("status") != 200 or "inventorySetQuantities" not in request["body"]:
+            continue
+        body = json.loads(request["body"])
+        if "errors" in body:
+            continue
+        for quantity in body.get("variables", {}).get("input", {}).get("quantities", []):
+            times[quantity["inventoryItemId"]].append(request["time"])
+    return {item: sorted(values) for item, values in times.items()}
+
+
+def stock_latencies(cr, traffic, shopify_id):
+    """``(latencies, netted)``: per change, its time to the next accepted write of its item."""
+    cr.execute("SELECT product_id, inventory_item_gid FROM sync_shopify_stock WHERE backend_id = %s", [shopify_id])
+    items = dict(cr.fetchall())
+    writes = stock_writes(traffic.shop)
+    latencies, netted = [], 0
+    for changed, product_id in traffic.stock_log:
+        times = writes.get(items.get(product_id), [])
+        index = bisect.bisect_left(times, changed)
+        if index < len(times):
+            latencies.append((changed, times[index] - changed))
+        else:
+            netted += 1  # no write after it: Shopify already had the figure (checked by the level count)
+    return latencies, netted
+
+
+def crm_latencies(cr, traffic, hubspot_id):
+    cr.execute("SELECT external_id, started_at, done_at FROM sync_job WHERE backend_id = %s "
+               "AND operation = 'contact_import' AND state = 'done'", [hubspot_id])
+    runs = defaultdict(list)
+    for contact, started, done in cr.fetchall():
+        runs[contact].append((utc_epoch(started), utc_epoch(done)))
+    latencies = []
+    for edited, contact in traffic.crm_log:
+        after = sorted(done for started, done in runs.get(contact, []) if started >= edited)
+        if after:
+            latencies.append((edited, after[0] - edited))
+    return latencies
+
+
+def describe(kind, timed, started):
+    """``(p95, line)`` of ``[(event time, latency)]``, with the p95 of each window."""
+    values = sorted(latency for _at, latency in timed)
+    if not values:
+        return float("inf"), f"{kind}: no measurement"
+    windows = defaultdict(list)
+    for at, latency in timed:
+        windows[int((at - started) // WINDOW)].append(latency)
+    per_window = ", ".join(f"{percentile(sorted(windows[w]), 95):.1f}" for w in sorted(windows))
+    p95 = percentile(values, 95)
+    return p95, (f"{kind}: {len(values)} measured, p50 {percentile(values, 50):.1f} s, p95 {p95:.1f} s, "
+                 f"max {values[-1]:.1f} s; p95 per {WINDOW // 60}-minute window: {per_window}")
+
+
 def percentile(values, rank):
     if not values:
         return float("nan")
@@ -317,13 +399,16 @@ def report(figures):
     jobs = figures["jobs"]
     say(f"orders: {figures['orders_in']} in, {figures['orders_done']} imported once, "
         f"{figures['orders_duplicated']} duplicated, {figures['orders_lost']} lost")
-    say(f"order latency (Shopify creation -> sale order): p50 {figures['latency_p50']:.1f} s, "
-        f"p95 {figures['latency_p95']:.1f} s")
     say(f"CRM: {figures['crm_edits_in']} edits of {figures['crm_contacts_edited']} contacts, "
         f"{figures['crm_done']} contacts with HubSpot's last value, {figures['crm_lost']} lost, "
         f"{figures['crm_duplicated']} bound twice")
     say(f"stock: {figures['stock_changes_in']} changes in Odoo, {figures['stock_levels_wrong']} Shopify levels "
-        "differ from Odoo's")
+        f"differ from Odoo's; {len(figures['failed_operations'])} stock changes failed in Odoo; "
+        f"{figures['stock_netted']} netted out by the next one (no write needed)")
+    say("latency: order = Shopify creation -> sale order; stock = Odoo change -> Shopify level written; "
+        "crm = HubSpot edit -> Odoo partner")
+    for kind, timed in figures["timed"].items():
+        say("  " + describe(kind, timed, figures["traffic_started"])[1])
     for example in figures["stock_wrong_examples"]:
         say(f"  wrong level {example}")
     say(f"jobs: {jobs.get('done', 0)} done, {jobs.get('failed', 0)} failed, "

@@ -19,6 +19,7 @@ SIGNATURE_MAX_AGE_MS = 5 * 60 * 1000
 # Requests kept in reserve of the daily budget for people clicking buttons.
 DAILY_RESERVE = 100
 OBJECT_OPERATIONS = {"contact": "contact_import", "company": "company_import", "deal": "deal_import"}
+OBJECT_TYPES = {"contact": "contacts", "company": "companies", "deal": "deals"}  # binding external types
 ODOO_ID = "odoo_id"
 # Properties the connector creates on first connection. ERP facts are written by
 # Odoo only: HubSpot shows them, and an edit there is reported and overwritten.
@@ -327,11 +328,23 @@ class SyncBackend(models.Model):
         return queued
 
     def _hubspot_is_echo(self, event):
-        # Our own writes come back as INTEGRATION property changes of properties Odoo
-        # owns; importing them would only read back what we just sent.
-        if event.get("changeSource") != "INTEGRATION" or not event.get("propertyName"):
+        """Whether the event only reports our own write back; importing it would read back what we sent.
+
+        Our writes come back as INTEGRATION changes of properties Odoo owns, and as the creation
+        of an object Odoo already binds (an object made in HubSpot has no binding yet): a
+        20,000-customer initial load would otherwise queue 20,000 imports in the customers'
+        lane, ahead of the edits people make meanwhile.
+        """
+        if event.get("changeSource") != "INTEGRATION":
             return False
-        return event["propertyName"] == ODOO_ID or event["propertyName"].startswith("odoo_")
+        singular, _dot, kind = str(event.get("subscriptionType", "")).partition(".")
+        if kind == "creation":
+            otype = OBJECT_TYPES.get(singular)
+            return bool(otype) and bool(
+                self.env["sync.binding"].sudo()._find(self, otype, external_id=str(event.get("objectId")))
+            )
+        name = event.get("propertyName") or ""
+        return name == ODOO_ID or name.startswith("odoo_")
 
     # ------------------------------------------------------------------
     # Helpers used by the handlers

@@ -66,3 +66,13 @@ class TestWebhook(HttpCase):
         delivery = self.hub.webhooks.deliveries[-1]
         self.assertTrue(delivery["delivered"], delivery["attempts"])
         self.assertEqual(self.event_jobs().external_id, contact["id"])
+
+    def test_the_creation_of_an_object_odoo_made_is_not_imported_back(self):
+        """Odoo's initial load creates contacts; HubSpot reports each creation (changeSource INTEGRATION).
+        An object Odoo already binds is our own write: no import. One made in HubSpot is imported."""
+        partner = self.env["res.partner"].create({"name": "Made in Odoo"})
+        self.env["sync.binding"]._bind(self.backend, "contacts", partner, "501")
+        ours = dict(self.event(11, 501, "contact.creation"), changeSource="INTEGRATION")
+        theirs = dict(self.event(12, 502, "contact.creation"), changeSource="INTEGRATION")
+        self.assertEqual(self.post([ours, theirs]).status_code, 204)
+        self.assertEqual(self.event_jobs().mapped("external_id"), ["502"])
