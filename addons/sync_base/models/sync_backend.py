@@ -336,19 +336,26 @@ class SyncBackend(models.Model):
         """Whether, on any of these backends, a job more urgent than ``priority`` may run now, or
         deliveries wait to be taken in.
 
-        Read in a cursor of its own: the caller's transaction may be older than that work.
-        Deliveries (a store's orders, stock changes) count as orders when ``priority`` is less
-        urgent than the backend's order priority.
+        Read in a cursor of its own: the caller's transaction may be older than that work (and
+        a backend it has not committed yet is not there). Deliveries (a store's orders, stock
+        changes) count as orders when ``priority`` is less urgent than the backend's order
+        priority. Only a hint: when the look fails, the batch simply goes on.
         """
-        with self.env.registry.cursor() as cr:
-            for backend in self.with_env(self.env(cr=cr)):
-                runnable = backend.env["sync.job"]._runnable_where(backend, backend._blocked_operations())
-                if runnable is None:
-                    continue
-                cr.execute(SQL("SELECT EXISTS(SELECT 1 FROM sync_job WHERE %s AND priority < %s)", runnable, priority))
-                if cr.fetchone()[0] or (priority > backend.priority_order and backend._received_deliveries_count()):
-                    return True
-        return False
+        try:
+            with self.env.registry.cursor() as cr:
+                return any(
+                    backend._has_work_before(priority) for backend in self.with_env(self.env(cr=cr)).exists()
+                )
+        except Exception:  # the batch under way must not fail for a look ahead
+            _logger.warning("Could not look for urgent sync work; the batch goes on", exc_info=True)
+            return False
+
+    def _has_work_before(self, priority):
+        runnable = self.env["sync.job"]._runnable_where(self, self._blocked_operations())
+        if runnable is None:
+            return False
+        self.env.cr.execute(SQL("SELECT EXISTS(SELECT 1 FROM sync_job WHERE %s AND priority < %s)", runnable, priority))
+        return self.env.cr.fetchone()[0] or (priority > self.priority_order and bool(self._received_deliveries_count()))
 
     def _queue_received_deliveries(self):
         """Turn the deliveries that webhook requests only stored into jobs; return how many.
