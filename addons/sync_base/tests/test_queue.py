@@ -412,6 +412,21 @@ class TestQueue(SyncCase):
         finally:
             job_class._process_queue = original
 
+    def test_a_queue_run_ends_before_the_server_kills_its_worker(self):
+        """A prefork cron worker dies past --limit-time-cpu (60 s by default): the run stops at 3/4 of
+        the tightest of the server's limits, the parameter winning when set."""
+        from odoo.tools import config
+
+        from ..models.sync_job import _cron_time_limit
+
+        limits = {"limit_time_cpu": 60, "limit_time_real": 120, "limit_time_real_cron": -1}
+        with patch.dict(config.options, limits):
+            self.assertEqual(_cron_time_limit(self.env), 45)
+        with patch.dict(config.options, dict(limits, limit_time_cpu=0, limit_time_real_cron=600)):
+            self.assertEqual(_cron_time_limit(self.env), 240, "no CPU limit, a long real-time one: the default")
+        self.env["ir.config_parameter"].set_param("sync_base.cron_time_limit", "30")
+        self.assertEqual(_cron_time_limit(self.env), 30)
+
     def test_cron_processes_the_queue(self):
         job = self.backend._enqueue("noop", external_id="cron")
         self.Job._cron_process_queue()
