@@ -636,10 +636,13 @@ class SyncBackend(models.Model):
         return self._notify(_("Connection works"), message, "success")
 
     def _notify(self, title, message, kind="info"):
+        """The answer of a backend's button: a notification, then the screen reloaded, since the
+        button changed what it shows (connection state, fetched locations, granted scopes)."""
         return {
             "type": "ir.actions.client",
             "tag": "display_notification",
-            "params": {"title": title, "message": message, "type": kind, "sticky": kind == "danger"},
+            "params": {"title": title, "message": message, "type": kind, "sticky": kind == "danger",
+                       "next": {"type": "ir.actions.client", "tag": "soft_reload"}},
         }
 
 
