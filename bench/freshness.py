@@ -32,10 +32,7 @@ Last line: ``RESULT freshness <order p95> s target <= 5 PASS|FAIL`` (FAIL when a
 Run from the project root: ``bench/freshness [--minutes 30] [--catalogue 5000] [--crm-load 20000]``.
 """
 
-import argparse
 import logging
-import os
-import signal
 import sys
 import tempfile
 import time
@@ -173,32 +170,13 @@ def report(figures, traffic, flow_failures):
 
 
 def main(argv=None):
-    argv = sys.argv[1:] if argv is None else argv
-    if argv[:2] == ["--role", "server"]:
-        return _odoo.serve_without_bus(argv[3:])  # after "--": the Odoo server's own arguments
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--minutes", type=float, default=30.0, help="traffic duration (default 30)")
-    parser.add_argument("--settle-minutes", type=float, default=10.0, help="longest wait after the traffic")
-    parser.add_argument("--orders-per-minute", type=float, default=30.0)
-    parser.add_argument("--stock-per-minute", type=float, default=120.0)
-    parser.add_argument("--crm-per-minute", type=float, default=20.0)
+    parser = soak.traffic_parser(
+        NAME, 18280, __doc__.splitlines()[0], minutes=30.0, settle_minutes=10.0, orders_per_minute=30.0,
+        stock_per_minute=120.0, crm_per_minute=20.0, error_rate=0.05, storm_seconds=3.0, reconcile_minutes=5, seed=29,
+    )
     parser.add_argument("--catalogue", type=int, default=5000, help="products exported in the background")
     parser.add_argument("--crm-load", type=int, default=20000, help="customers of the background initial load")
-    parser.add_argument("--error-rate", type=float, default=0.05, help="share of 5xx answers (default 0.05)")
-    parser.add_argument("--storm-seconds", type=float, default=3.0, help="429 storm at each minute's start")
-    parser.add_argument("--reconcile-minutes", type=int, default=5, help="Shopify reconcile and HubSpot poll")
-    parser.add_argument("--products", type=int, default=60, help="stocked variants in the sandbox")
-    parser.add_argument("--contacts", type=int, default=40)
-    parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--cron-threads", type=int, default=2)
-    parser.add_argument("--seed", type=int, default=29)
-    parser.add_argument("--port", type=int, default=int(os.environ.get("BENCH_FRESHNESS_PORT", "18280")),
-                        help="HTTP port of the Odoo server (the two above it: gevent, installer)")
-    parser.add_argument("--db", default=os.environ.get("BENCH_FRESHNESS_DB", "bench_freshness"))
-    parser.add_argument("--keep-db", action="store_true")
-    args = parser.parse_args(argv)
-    signal.signal(signal.SIGTERM, _odoo.raise_interrupt)
-    return run(args)
+    return soak.main_of(run, parser, argv)
 
 
 if __name__ == "__main__":

@@ -485,31 +485,50 @@ def run(args):
     return 0 if passed else 1
 
 
-def main(argv=None):
-    argv = sys.argv[1:] if argv is None else argv
-    if argv[:2] == ["--role", "server"]:
-        return _odoo.serve_without_bus(argv[3:])  # after "--": the Odoo server's own arguments
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--minutes", type=float, default=60.0, help="traffic duration (default 60)")
-    parser.add_argument("--settle-minutes", type=float, default=6.0, help="longest wait after the traffic")
-    parser.add_argument("--orders-per-minute", type=float, default=20.0)
-    parser.add_argument("--stock-per-minute", type=float, default=20.0)
-    parser.add_argument("--crm-per-minute", type=float, default=12.0)
-    parser.add_argument("--error-rate", type=float, default=0.1, help="share of 5xx answers (default 0.1)")
-    parser.add_argument("--storm-seconds", type=float, default=5.0, help="429 storm at each minute's start")
-    parser.add_argument("--reconcile-minutes", type=int, default=2, help="Shopify reconcile and HubSpot poll")
-    parser.add_argument("--products", type=int, default=60)
+TRAFFIC_DEFAULTS = {"minutes": 60.0, "settle_minutes": 6.0, "orders_per_minute": 20.0, "stock_per_minute": 20.0,
+                    "crm_per_minute": 12.0, "error_rate": 0.1, "storm_seconds": 5.0, "reconcile_minutes": 2,
+                    "seed": 17}
+
+
+def traffic_parser(name, port, description, **defaults):
+    """The options soak and freshness share (traffic, faults, sandboxes, server, database), with ``defaults``."""
+    values = dict(TRAFFIC_DEFAULTS, **defaults)
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--minutes", type=float, default=values["minutes"],
+                        help=f"traffic duration (default {values['minutes']:g})")
+    parser.add_argument("--settle-minutes", type=float, default=values["settle_minutes"],
+                        help="longest wait after the traffic")
+    for kind in ("orders", "stock", "crm"):
+        parser.add_argument(f"--{kind}-per-minute", type=float, default=values[f"{kind}_per_minute"])
+    parser.add_argument("--error-rate", type=float, default=values["error_rate"], help="share of 5xx answers")
+    parser.add_argument("--storm-seconds", type=float, default=values["storm_seconds"],
+                        help="429 storm at each minute's start")
+    parser.add_argument("--reconcile-minutes", type=int, default=values["reconcile_minutes"],
+                        help="Shopify reconcile and HubSpot poll")
+    parser.add_argument("--products", type=int, default=60, help="stocked variants in the sandbox")
     parser.add_argument("--contacts", type=int, default=40)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--cron-threads", type=int, default=2)
-    parser.add_argument("--seed", type=int, default=17)
-    parser.add_argument("--port", type=int, default=int(os.environ.get("BENCH_SOAK_PORT", "18260")),
+    parser.add_argument("--seed", type=int, default=values["seed"])
+    parser.add_argument("--port", type=int, default=int(os.environ.get(f"BENCH_{name.upper()}_PORT", str(port))),
                         help="HTTP port of the Odoo server (the two above it: gevent, installer)")
-    parser.add_argument("--db", default=os.environ.get("BENCH_SOAK_DB", "bench_soak"))
+    parser.add_argument("--db", default=os.environ.get(f"BENCH_{name.upper()}_DB", f"bench_{name}"))
     parser.add_argument("--keep-db", action="store_true")
+    return parser
+
+
+def main_of(run_benchmark, parser, argv=None):
+    """Run the benchmark, or, started as ``--role server -- <odoo arguments>``, the Odoo server it drives."""
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:2] == ["--role", "server"]:
+        return _odoo.serve_without_bus(argv[3:])
     args = parser.parse_args(argv)
     signal.signal(signal.SIGTERM, _odoo.raise_interrupt)
-    return run(args)
+    return run_benchmark(args)
+
+
+def main(argv=None):
+    return main_of(run, traffic_parser(NAME, 18260, __doc__.splitlines()[0]), argv)
 
 
 if __name__ == "__main__":
