@@ -6,6 +6,9 @@ the database with the Shopify sandbox, which runs in the test process.
 
 import collections
 
+from .conftest import wait_until
+from .snippets import drain
+
 # Each test's backend gets products of its own: stock rows and quants never mix between tests.
 ORDER_SETUP = """
 eur = env.ref("base.EUR")
@@ -157,3 +160,16 @@ def assert_each_order_once(odoo, backend_id, orders):
     assert max(by_gid.values()) == 1 and max(by_order.values()) == 1, "one binding per order, both ways"
     wrong = [(gid, ref) for gid, _res, ref in bindings if names[gid] != ref]
     assert not wrong, f"bindings to the wrong sale order: {wrong[:5]}"
+
+
+def push_until_shopify_applied_a_call(odoo, shop, backend_id, latency):
+    """A worker running the queued push through a sandbox slowed by ``latency``, returned once Shopify applied
+    its first stock call (its rows written, held by the push until it ends)."""
+    shop.faults.set(latency=latency)
+    worker = odoo.spawn(drain(backend_id))
+
+    def applied_calls():
+        return [r for r in list(shop.requests) if "inventorySetQuantities" in r["body"] and r.get("status") == 200]
+
+    wait_until(applied_calls, 60, 0.01, "Shopify to apply the first stock call")
+    return worker

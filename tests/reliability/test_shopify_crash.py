@@ -11,10 +11,10 @@ import signal
 
 import pytest
 
-from .conftest import wait_until
 from .shopify_common import (
     assert_each_order_once,
     order_backend,
+    push_until_shopify_applied_a_call,
     queue_orders,
     stock_backend_with_push,
     wrong_levels,
@@ -46,13 +46,7 @@ def test_stock_push_survives_kill_9_mid_push(odoo, shop_factory):
     replays the applied calls by their idempotency key (4 adjustments in all) and every level is right."""
     shop = shop_factory(products=300)
     backend_id, job_id, location, expected = stock_backend_with_push(odoo, shop, 1000, "Reliability Shopify")
-    shop.faults.set(latency=0.5)
-    worker = odoo.spawn(drain(backend_id))
-
-    def applied_calls():
-        return [r for r in list(shop.requests) if "inventorySetQuantities" in r["body"] and r.get("status") == 200]
-
-    wait_until(applied_calls, 60, 0.01, "Shopify to apply the first stock call")
+    worker = push_until_shopify_applied_a_call(odoo, shop, backend_id, latency=0.5)
     worker.kill(signal.SIGKILL)
     shop.faults.clear()
     assert odoo.job_states(backend_id) == {"running": 1}

@@ -8,8 +8,7 @@ Odoo process) neither waits for the push nor fails, and reaches the store at the
 
 import pytest
 
-from .conftest import wait_until
-from .shopify_common import stock_backend_with_push, wrong_levels
+from .shopify_common import push_until_shopify_applied_a_call, stock_backend_with_push, wrong_levels
 from .snippets import drain
 
 pytestmark = pytest.mark.shopify
@@ -72,13 +71,7 @@ def test_stock_moved_in_odoo_during_a_push_neither_waits_nor_fails_and_reaches_t
     serialization error its guard swallowed: the store never learnt of it."""
     shop = shop_factory(products=300)
     backend_id, _job, location, expected = stock_backend_with_push(odoo, shop, 1000, "Reliability stock race")
-    shop.faults.set(latency=0.4)
-    worker = odoo.spawn(drain(backend_id))
-
-    def applied_calls():
-        return [r for r in list(shop.requests) if "inventorySetQuantities" in r["body"] and r.get("status") == 200]
-
-    wait_until(applied_calls, 60, 0.01, "Shopify to apply the first stock call")
+    worker = push_until_shopify_applied_a_call(odoo, shop, backend_id, latency=0.4)
     adjusted = odoo.run(ADJUST.format(backend_id=backend_id, count=20, add=5))[0]
     still_pushing = worker.alive()
     worker.wait()
