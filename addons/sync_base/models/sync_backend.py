@@ -337,9 +337,9 @@ class SyncBackend(models.Model):
         deliveries wait to be taken in.
 
         Read in a cursor of its own: the caller's transaction may be older than that work (and
-        a backend it has not committed yet is not there). Deliveries (a store's orders, stock
-        changes) count as orders when ``priority`` is less urgent than the backend's order
-        priority. Only a hint: when the look fails, the batch simply goes on.
+        a backend it has not committed yet is not there). Deliveries count at the priority of
+        the work they become (``_received_deliveries_priority``). Only a hint: when the look
+        fails, the batch simply goes on.
         """
         try:
             with self.env.registry.cursor() as cr:
@@ -355,7 +355,10 @@ class SyncBackend(models.Model):
         if runnable is None:
             return False
         self.env.cr.execute(SQL("SELECT EXISTS(SELECT 1 FROM sync_job WHERE %s AND priority < %s)", runnable, priority))
-        return self.env.cr.fetchone()[0] or (priority > self.priority_order and bool(self._received_deliveries_count()))
+        if self.env.cr.fetchone()[0]:
+            return True
+        waiting = self._received_deliveries_priority()
+        return waiting is not None and waiting < priority
 
     def _queue_received_deliveries(self):
         """Turn the deliveries that webhook requests only stored into jobs; return how many.
@@ -370,6 +373,13 @@ class SyncBackend(models.Model):
     def _received_deliveries_count(self):
         """How many stored deliveries wait for ``_queue_received_deliveries``: work for the next run."""
         return 0
+
+    def _received_deliveries_priority(self):
+        """The priority of the most urgent work the stored deliveries become, or None when none waits.
+
+        By default deliveries are orders; a connector whose deliveries are of several kinds says which.
+        """
+        return self.priority_order if self._received_deliveries_count() else None
 
     # ------------------------------------------------------------------
     # Sync windows

@@ -752,6 +752,14 @@ class SyncBackend(models.Model):
             return super()._received_deliveries_count()
         return self.env["sync.shopify.webhook"].sudo()._received_count(self) + self._shopify_stock_changes_waiting()
 
+    def _received_deliveries_priority(self):
+        # Stored webhooks become order imports; stock-change notes become a stock push.
+        if self.code != "shopify":
+            return super()._received_deliveries_priority()
+        if self.env["sync.shopify.webhook"].sudo()._received_count(self):
+            return self.priority_order
+        return self.priority_stock if self._shopify_stock_changes_waiting() else None
+
     @api.model
     @ormcache("backend_id")
     def _shopify_webhook_identity(self, backend_id):

@@ -147,6 +147,18 @@ class TestStock(ShopifyCase):
         self.assertEqual(failed.state, "done", failed.failure_reason)
         self.assertEqual(self.level(variant), 7)
 
+    def test_stock_changes_interrupt_a_catalogue_batch_not_a_customer_one(self):
+        """Waiting stock-change notes become a stock push: more urgent than catalogue work, less than customers."""
+        self.registry.enter_test_mode(self.cr)  # the look for urgent work uses a cursor of its own
+        self.addCleanup(self.registry.leave_test_mode)
+        _template, variant = self.exported_template()
+        self.run_queue()
+        self.assertIsNone(self.backend._received_deliveries_priority())
+        self.env["stock.quant"]._update_available_quantity(variant, self.stock_location, 2)
+        self.assertEqual(self.backend._received_deliveries_priority(), self.backend.priority_stock)
+        self.assertTrue(self.backend._more_urgent_work_waiting(self.backend.priority_catalogue))
+        self.assertFalse(self.backend._more_urgent_work_waiting(self.backend.priority_customer))
+
     def test_a_stock_change_during_a_push_waits_for_the_next_push(self):
         """The push takes the changes noted before it started; one noted while it runs is not lost."""
         _template, variant = self.exported_template(qty=4)
