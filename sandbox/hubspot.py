@@ -10,7 +10,16 @@ from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Response
 
 from .core import SandboxServer, hmac_b64, json_response, new_uuid
-from .hubspot_auth import AUTHORIZE_PATH, INTROSPECT_PATH, TOKEN_PATH, HubSpotOAuth
+from .hubspot_auth import (
+    AUTHORIZE_PATH,
+    DEFAULT_SCOPES,
+    INTROSPECT_PATH,
+    PRIVATE_APP_TOKEN_INFO_PATH,
+    TOKEN_PATH,
+    HubSpotOAuth,
+    private_app_token_info,
+    required_scope,
+)
 from .hubspot_store import (
     ASSOCIATION_TYPES,
     DEFAULT_PROPERTIES,
@@ -142,6 +151,8 @@ class HubSpotSandbox(SandboxServer):
             self.requests.clear()
             self.webhooks.clear()
             self.oauth.clear()
+            # What the account's private app was granted (its Scopes tab); "oauth" is a public app's scope.
+            self.private_app_scopes = [scope for scope in DEFAULT_SCOPES if scope != "oauth"]
             self.faults.clear()
 
     def _seed(self):
@@ -289,14 +300,45 @@ class HubSpotSandbox(SandboxServer):
             with self.lock:
                 status, body = (self.oauth.token if request.path == TOKEN_PATH else self.oauth.introspect)(fields)
             return json_response(body, status=status)
+        if request.path == PRIVATE_APP_TOKEN_INFO_PATH and request.method == "POST":
+            with self.lock:
+                status, body = private_app_token_info(
+                    request.get_json(silent=True, force=True), token=self.token, scopes=self.private_app_scopes,
+                    portal_id=self.portal_id, app_id=self.app_id)
+            return json_response(body, status=status)
         return None
+
+    def _granted_scopes(self, auth):
+        """The scopes of the bearer token, or None when it is not valid."""
+        token = auth.removeprefix("Bearer ")
+        if token == self.token:
+            return self.private_app_scopes
+        return self.oauth.scopes if self.oauth.valid(token) else None
+
+    def _check_scope(self, endpoint, method, params, granted):
+        """A call outside the token's scopes: 403 MISSING_SCOPES naming the scope, as HubSpot answers it
+        (category and errors[].context.requiredGranularScopes; developers.hubspot.com/docs/apps/
+        developer-platform/build-apps/authentication/scopes: each endpoint's reference lists its scopes)."""
+        scope = required_scope(endpoint, method, params)
+        if scope is None or scope in granted:
+            return
+        raise ApiError(
+            403,
+            "This app hasn't been granted all required scopes to make this call. Read more about required scopes "
+            "here: https://developers.hubspot.com/scopes.",
+            "MISSING_SCOPES",
+            errors=[{"message": "One or more of the following scopes are required.",
+                     "context": {"requiredGranularScopes": [scope]}}],
+            links={"scopes": "https://developers.hubspot.com/scopes"},
+        )
 
     def _route(self, request, record):
         oauth = self._oauth(request)
         if oauth is not None:
             return oauth
-        auth = request.headers.get("Authorization", "")
-        if auth != "Bearer " + self.token and not self.oauth.valid(auth.removeprefix("Bearer ")):
+        with self.lock:
+            granted = self._granted_scopes(request.headers.get("Authorization", ""))
+        if granted is None:
             raise ApiError(
                 401,
                 "Authentication credentials not found. This API supports OAuth 2.0 authentication "
@@ -330,6 +372,7 @@ class HubSpotSandbox(SandboxServer):
         for key in ("otype", "to_type"):
             if key in params and params[key] not in OBJECT_TYPES:
                 raise ApiError(400, "Unable to infer object type from: %s" % params[key], "VALIDATION_ERROR")
+        self._check_scope(endpoint, request.method, params, granted)
         with self.lock:
             status, payload = getattr(self, "_api_" + endpoint)(request, body, record, **params)
         if status == 204:

@@ -22,6 +22,10 @@ from urllib.parse import urlencode
 AUTHORIZE_PATH = "/oauth/authorize"
 TOKEN_PATH = "/oauth/2026-03/token"
 INTROSPECT_PATH = "/oauth/2026-03/token/introspect"
+# developers.hubspot.com/docs/api/private-apps, "Show private app access token information": POST with
+# {"tokenKey": <the token>} answers {"userId", "hubId", "appId", "scopes"}. An unknown token's answer is not
+# documented: the sandbox answers 400 in HubSpot's error shape.
+PRIVATE_APP_TOKEN_INFO_PATH = "/oauth/v2/private-apps/get/access-token-info"
 ACCESS_TOKEN_LIFETIME = 1800
 DEFAULT_SCOPES = (
     "oauth",
@@ -110,6 +114,23 @@ class HubSpotOAuth:
                      "user": "admin@example.com", "hub_domain": "sandbox.hubspot.com", "scopes": list(self.scopes),
                      "hub_id": self.portal_id, "app_id": self.app_id, "user_id": 1, "token_type": "access",
                      "expires_in": int(self.issued[token] - self.clock())}
+
+
+def private_app_token_info(body, *, token, scopes, portal_id, app_id):
+    """(status, body) of the private-app token information endpoint for the account's one private app."""
+    if not isinstance(body, dict) or body.get("tokenKey") != token:
+        return 400, _error("BAD_TOKEN", "invalid_token", "The access token is not a private app token of this account")
+    return 200, {"userId": 1, "hubId": portal_id, "appId": app_id, "scopes": list(scopes)}
+
+
+def required_scope(endpoint, method, params):
+    """The scope HubSpot's CRM object and association references list for a call, or None when the sandbox does
+    not check one (the properties and pipelines references list several scopes as alternatives)."""
+    if endpoint in ("properties", "property_create", "property_get", "pipelines", "pipeline_get"):
+        return None
+    reading = (method == "GET" or endpoint in ("search", "assoc_batch_read")
+               or (endpoint == "batch" and params.get("action") == "read"))
+    return "crm.objects.%s.%s" % (params["otype"], "read" if reading else "write")
 
 
 def _error(status, error, message):

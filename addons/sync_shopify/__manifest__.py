@@ -1,7 +1,7 @@
 {
     "name": "Shopify Connector",
     "summary": "Shopify catalogue: products, variants, prices, stock and images through the Admin GraphQL API",
-    "version": "18.0.1.1.0",
+    "version": "18.0.1.2.0",
     "category": "Sales/Sales",
     "author": "Sync Suite contributors",
     "website": "https://github.com/sync-suite/odoo-sync",

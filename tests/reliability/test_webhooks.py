@@ -50,13 +50,14 @@ def event(event_id):
             "changeSource": "CRM_UI", "propertyName": "phone"}
 
 
-def test_missing_forged_expired_signatures_are_401_and_store_nothing(hooked, database):
+def test_missing_forged_expired_signatures_are_401_unknown_backend_404_and_store_nothing(hooked, database):
     before = jobs(database, hooked)
     body = json.dumps([event(1)]).encode()
     assert requests.post(hooked["url"], data=body, timeout=30).status_code == 401
     assert post(hooked, body, secret="forged-secret").status_code == 401
     assert post(hooked, body, stamp=int(time.time() * 1000) - 6 * 60 * 1000).status_code == 401
-    assert requests.post(hooked["url"].rsplit("/", 1)[0] + "/999999", data=body, timeout=30).status_code == 401
+    # An unknown backend is a plain 404, as Shopify's endpoint answers: nothing said about other backends.
+    assert requests.post(hooked["url"].rsplit("/", 1)[0] + "/999999", data=body, timeout=30).status_code == 404
     huge = b"[" + b" " * (8 * 1024 * 1024) + b"]"
     assert requests.post(hooked["url"], data=huge, timeout=60).status_code in (401, 413)
     assert jobs(database, hooked) == before

@@ -662,3 +662,32 @@ def test_oauth_install_refresh_and_introspection(hub):
     assert refused.json()["error"] == "invalid_grant" and refused.json()["status"] == "BAD_REFRESH_TOKEN"
     hub.oauth.expire_all()
     assert requests.get(hub.url + "/crm/v3/objects/contacts", headers=headers, timeout=10).status_code == 401
+
+
+def test_private_app_token_info_and_calls_outside_the_scopes(hub):
+    """developers.hubspot.com/docs/api/private-apps: POST /oauth/v2/private-apps/get/access-token-info with the
+    token as tokenKey tells its account and scopes. A call outside the scopes is refused with 403, category
+    MISSING_SCOPES and the scope in errors[].context.requiredGranularScopes (each object API's reference lists
+    its read and write scopes: developers.hubspot.com/docs/apps/developer-platform/build-apps/authentication/
+    scopes)."""
+    info = requests.post(hub.url + "/oauth/v2/private-apps/get/access-token-info", json={"tokenKey": hub.token},
+                         timeout=10)
+    assert info.status_code == 200
+    assert info.json()["hubId"] == hub.portal_id and "crm.objects.contacts.write" in info.json()["scopes"]
+    assert "oauth" not in info.json()["scopes"]
+    assert requests.post(hub.url + "/oauth/v2/private-apps/get/access-token-info", json={"tokenKey": "pat-other"},
+                         timeout=10).status_code == 400
+    contacts_before = len(hub.store.objects["contacts"])
+    hub.private_app_scopes.remove("crm.objects.contacts.write")
+    headers = {"Authorization": "Bearer " + hub.token}
+    assert requests.get(hub.url + "/crm/v3/objects/contacts", headers=headers, timeout=10).status_code == 200
+    refused = requests.post(hub.url + "/crm/v3/objects/contacts/batch/create", headers=headers, timeout=10,
+                            json={"inputs": [{"properties": {"email": "new@example.com"}}]})
+    assert refused.status_code == 403
+    body = refused.json()
+    assert body["category"] == "MISSING_SCOPES"
+    assert body["errors"][0]["context"]["requiredGranularScopes"] == ["crm.objects.contacts.write"]
+    read = requests.post(hub.url + "/crm/v3/objects/contacts/batch/read", headers=headers, timeout=10,
+                         json={"inputs": []})
+    assert read.status_code != 403, "a batch read needs the read scope only"
+    assert len(hub.store.objects["contacts"]) == contacts_before, "nothing was created"

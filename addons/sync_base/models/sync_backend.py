@@ -101,6 +101,10 @@ class SyncBackend(models.Model):
         "Access token", groups="sync_base.group_sync_manager", copy=False, tracking=False
     )
     webhook_secret = fields.Char(groups="sync_base.group_sync_manager", copy=False)
+    granted_scopes = fields.Char(
+        "Granted scopes", readonly=True, copy=False,
+        help="What the platform said the connection may do, at the last Test connection.",
+    )
     request_timeout = fields.Integer("Request timeout (s)", default=30)
 
     # Queue settings
@@ -617,6 +621,48 @@ class SyncBackend(models.Model):
         )
 
     # ------------------------------------------------------------------
+    # Scopes: what the platform lets the connection do
+    # ------------------------------------------------------------------
+    def _feature_scopes(self):
+        """{feature: (label, scopes its work needs)}, in the platform's scope names. Connectors."""
+        return {}
+
+    def _has_scope(self, granted, scope):
+        """Whether the ``granted`` set covers ``scope``; connectors whose scopes imply others say so."""
+        return scope in granted
+
+    def _scopes_fix_hint(self):
+        """What an admin does to grant a missing scope, ending with a new Test connection. Connectors."""
+        return _("grant them to the app on the platform, then Test connection again.")
+
+    def _store_granted_scopes(self, scopes):
+        self.granted_scopes = ",".join(sorted(scopes))
+
+    def _missing_scopes(self, granted=None):
+        """{feature: (label, [missing scopes])} for ``granted`` (default: what the last Test connection read;
+        nothing is missing while no Test connection read the scopes)."""
+        if granted is None:
+            if not self.granted_scopes:
+                return {}
+            granted = self.granted_scopes.split(",")
+        granted = {scope.strip() for scope in granted}
+        missing = {}
+        for feature, (label, scopes) in self._feature_scopes().items():
+            lacking = [scope for scope in scopes if not self._has_scope(granted, scope)]
+            if lacking:
+                missing[feature] = (label, lacking)
+        return missing
+
+    def _require_scopes(self, feature):
+        """Refuse to start ``feature``'s work when the last Test connection found one of its scopes missing:
+        the platform would refuse it halfway, or worse, answer as if there were nothing to do."""
+        label, lacking = self._missing_scopes().get(feature, (None, None))
+        if lacking:
+            raise SyncAuthError(_(
+                "%(feature)s needs the scope %(scopes)s, which the app of backend %(name)s was not granted: %(fix)s "
+                "Then Retry.", feature=label, scopes=", ".join(lacking), name=self.name, fix=self._scopes_fix_hint()))
+
+    # ------------------------------------------------------------------
     # Retry policy
     # ------------------------------------------------------------------
     def _retry_delay(self, attempts, retry_after=None, rate_limited=False):
@@ -644,6 +690,17 @@ class SyncBackend(models.Model):
             return self._notify(_("Connection failed"), str(error), "danger")
         self.state = "connected"
         return self._notify(_("Connection works"), message, "success")
+
+    def _connection_notification(self, message):
+        """Test connection's answer once the remote answered: it works, or which scopes each feature lacks."""
+        missing = self._missing_scopes()
+        if not missing:
+            return self._notify(_("Connection works"), message, "success")
+        lacking = "; ".join(self.env._("%(feature)s needs %(scopes)s", feature=label, scopes=", ".join(scopes))
+                            for label, scopes in missing.values())
+        return self._notify(_("Connected, with scopes missing"), _(
+            "%(message)s Missing scopes: %(lacking)s. That work will not start until they are granted: %(fix)s",
+            message=message, lacking=lacking, fix=self._scopes_fix_hint()), "warning")
 
     def _notify(self, title, message, kind="info"):
         """The answer of a backend's button: a notification, then the screen reloaded, since the

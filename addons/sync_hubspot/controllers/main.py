@@ -22,8 +22,10 @@ class HubSpotWebhookController(http.Controller):
         raw = read_body(request.httprequest)
         if raw is None:
             return request.make_response("body too large", status=413)
+        if not backend:
+            return request.make_response("Unknown backend", status=404)
         headers = request.httprequest.headers
-        if not backend or not backend._hubspot_signature_ok(
+        if not backend._hubspot_signature_ok(
             request.httprequest.method, request.httprequest.url, raw,
             headers.get("X-HubSpot-Request-Timestamp", ""), headers.get("X-HubSpot-Signature-v3", ""),
         ):

@@ -101,6 +101,19 @@ class RatePacer:
             self.hits.extend([now] * max(self.limit - len(self.hits) - remaining, 0))
 
 
+def _missing_scopes_of(response):
+    """The scopes a 403 names, or None when it is not about scopes: HubSpot answers a call outside the
+    token's scopes with category MISSING_SCOPES and the scopes in errors[].context.requiredGranularScopes."""
+    try:
+        answer = response.json()
+    except ValueError:
+        return None
+    if not isinstance(answer, dict) or answer.get("category") != "MISSING_SCOPES":
+        return None
+    return [scope for error in answer.get("errors") or [] if isinstance(error, dict)
+            for scope in (error.get("context") or {}).get("requiredGranularScopes") or []]
+
+
 class SyncBackend(models.Model):
     _inherit = "sync.backend"
 
@@ -166,10 +179,11 @@ class SyncBackend(models.Model):
             try:
                 response = self._http(method, url, json_body=body, write=write, operation=operation,
                                       headers={"Authorization": f"Bearer {token}", "Accept": "application/json"})
-            except SyncAuthError:
+            except SyncAuthError as error:
                 # An OAuth token refused before its time (revoked, or renewed elsewhere): renewed once and
-                # sent again; a 401 was not processed, so this is safe for writes too.
-                if self.sudo().hubspot_auth_method != "oauth":
+                # sent again; a 401 was not processed, so this is safe for writes too. A 403 is a scope
+                # the token lacks: a new token would not have it either.
+                if self.sudo().hubspot_auth_method != "oauth" or error.status_code != 401:
                     raise
                 token = self._hubspot_access_token(renew_from=token)
                 response = self._http(method, url, json_body=body, write=write, operation=operation,
@@ -181,6 +195,16 @@ class SyncBackend(models.Model):
             return None
         pacer.learn(response.headers)
         return response.json() if response.content else {}
+
+    def _raise_for_status(self, response, exchange):
+        if self.code == "hubspot" and response.status_code == 403:
+            missing = _missing_scopes_of(response)
+            if missing is not None:
+                raise SyncAuthError(_(
+                    "HubSpot refused the call: the app of backend %(name)s was not granted the scope %(scopes)s: "
+                    "%(fix)s Then Retry.", name=self.name, scopes=", ".join(missing) or "?",
+                    fix=self._scopes_fix_hint()), exchange=exchange, status_code=403)
+        return super()._raise_for_status(response, exchange)
 
     @staticmethod
     def _hubspot_rate_wait(exchange, pacer):
@@ -225,19 +249,16 @@ class SyncBackend(models.Model):
         self.ensure_one()
         try:
             created = self._hubspot_setup()
+            self._hubspot_read_token_info()
         except SyncError as error:
             self.state = "disconnected"
             return self._notify(_("Connection failed"), error.message, "danger")
         self.state = "connected"
-        message = _("HubSpot answered; %(count)s deal stages read.", count=len(self.hubspot_stage_ids))
+        message = _("HubSpot account %(account)s answered; %(count)s deal stages read.",
+                    account=self.hubspot_portal_id or "?", count=len(self.hubspot_stage_ids))
         if created:
             message += " " + _("Created properties: %s.", ", ".join(created))
-        missing = self._hubspot_missing_scopes() if self.sudo().hubspot_auth_method == "oauth" else []
-        if missing:
-            return self._notify(_("Connected, with scopes missing"), message + " " + _(
-                "The app was not granted %(scopes)s: add them to the app's scopes in HubSpot, then Connect to "
-                "HubSpot again.", scopes=", ".join(missing)), "warning")
-        return self._notify(_("Connection works"), message, "success")
+        return self._connection_notification(message)
 
     def _hubspot_setup(self):
         """Create the properties the connector needs and read the deal pipeline; returns what was created."""
@@ -313,7 +334,13 @@ class SyncBackend(models.Model):
         self.ensure_one()
         Job = self.env["sync.job"].sudo()
         queued = Job.browse()
+        foreign = 0
         for event in events if isinstance(events, list) else []:
+            if self.hubspot_portal_id and str(event.get("portalId")) != self.hubspot_portal_id:
+                # A public app has one webhook address for every account it is installed in: another
+                # account's changes are not this backend's to import.
+                foreign += 1
+                continue
             singular, _dot, _kind = str(event.get("subscriptionType", "")).partition(".")
             operation = OBJECT_OPERATIONS.get(singular)
             if not operation or not event.get("objectId") or self._hubspot_is_echo(event):
@@ -325,6 +352,9 @@ class SyncBackend(models.Model):
                 operation, external_id=str(event["objectId"]), payload=event, direction="import",
                 category="order" if singular == "deal" else "customer", dedup_key=key,
             )
+        if foreign:
+            _logger.info("HubSpot backend %s: %s webhook event(s) of another account than %s left out",
+                         self.name, foreign, self.hubspot_portal_id)
         return queued
 
     def _hubspot_is_echo(self, event):

@@ -9,14 +9,17 @@ TOKEN_PATH = "/oauth/2026-03/token"
 INTROSPECT_PATH = "/oauth/2026-03/token/introspect"
 AUTHORIZE_URL = "https://app.hubspot.com/oauth/authorize"
 CALLBACK_ROUTE = "/sync_hubspot/oauth/callback"
-# What the connector reads and writes: contacts, companies and deals, their properties and pipelines.
-REQUIRED_SCOPES = (
-    "oauth",
+# What each feature reads and writes, in the scope names each object API's reference lists
+# (developers.hubspot.com/docs/apps/developer-platform/build-apps/authentication/scopes).
+CUSTOMER_SCOPES = (
     "crm.objects.contacts.read", "crm.objects.contacts.write",
     "crm.objects.companies.read", "crm.objects.companies.write",
-    "crm.objects.deals.read", "crm.objects.deals.write",
-    "crm.schemas.contacts.read", "crm.schemas.companies.read", "crm.schemas.deals.read",
+    "crm.schemas.contacts.read", "crm.schemas.companies.read",
 )
+DEAL_SCOPES = ("crm.objects.deals.read", "crm.objects.deals.write", "crm.schemas.deals.read")
+REQUIRED_SCOPES = ("oauth", *CUSTOMER_SCOPES, *DEAL_SCOPES)
+# developers.hubspot.com/docs/api/private-apps: what a private app's token may do, and in which account.
+PRIVATE_APP_TOKEN_INFO_PATH = "/oauth/v2/private-apps/get/access-token-info"
 
 
 class SyncBackend(models.Model):
@@ -35,6 +38,11 @@ class SyncBackend(models.Model):
     hubspot_client_secret = fields.Char(
         "HubSpot client secret", groups="sync_base.group_sync_manager", copy=False,
         help="Also signs the app's webhooks: set it as the webhook secret too.",
+    )
+    hubspot_portal_id = fields.Char(
+        "HubSpot account ID", readonly=True, copy=False,
+        help="The account (hub) the backend is connected to, read at the first Test connection or install. Its "
+        "bindings are this account's records: a token or an install of another account is refused.",
     )
 
     def _hubspot_access_token(self, renew_from=None):
@@ -107,13 +115,52 @@ class SyncBackend(models.Model):
              "redirect_uri": self.get_base_url() + CALLBACK_ROUTE},
             operation="oauth_install",
         )
+        try:
+            backend._hubspot_check_account(answer.get("hub_id"))
+        except SyncAuthError as error:
+            raise UserError(error.message) from error
         backend._store_token(answer)
         backend.state = "connected"
         return backend
 
-    def _hubspot_missing_scopes(self):
-        """The scopes the connector needs that HubSpot did not grant the OAuth token (token introspection)."""
-        answer = self._hubspot_token_endpoint({"token": self._hubspot_access_token()}, operation="token_introspect",
-                                              path=INTROSPECT_PATH)
-        granted = set(answer.get("scopes") or [])
-        return [scope for scope in REQUIRED_SCOPES if scope not in granted]
+    # ------------------------------------------------------------------
+    # What the token may do, and in which account
+    # ------------------------------------------------------------------
+    def _feature_scopes(self):
+        if self.code != "hubspot":
+            return super()._feature_scopes()
+        return {"customers": (_("Contacts and companies"), CUSTOMER_SCOPES), "deals": (_("Deals"), DEAL_SCOPES)}
+
+    def _scopes_fix_hint(self):
+        if self.code != "hubspot":
+            return super()._scopes_fix_hint()
+        if self.sudo().hubspot_auth_method == "oauth":
+            return _("add them to the app's scopes in HubSpot (the app's Auth settings), press Connect to HubSpot "
+                     "again, then Test connection.")
+        return _("add them on the private app's Scopes tab in HubSpot (its token keeps working), then Test "
+                 "connection again.")
+
+    def _hubspot_read_token_info(self):
+        """Ask HubSpot which scopes the token has and which account it opens; both are kept on the backend."""
+        token = self._hubspot_access_token()
+        if self.sudo().hubspot_auth_method == "oauth":
+            answer = self._hubspot_token_endpoint({"token": token}, operation="token_introspect", path=INTROSPECT_PATH)
+            scopes, account = answer.get("scopes"), answer.get("hub_id")
+        else:
+            answer = self._hubspot_call("POST", PRIVATE_APP_TOKEN_INFO_PATH, body={"tokenKey": token},
+                                        operation="token_info", write=False)
+            scopes, account = answer.get("scopes"), answer.get("hubId")
+        self._hubspot_check_account(account)
+        self._store_granted_scopes(scopes or [])
+
+    def _hubspot_check_account(self, account):
+        """Keep the account a token opens; refuse one of another account than the backend's."""
+        account = str(account or "")
+        if not account:
+            return
+        if self.hubspot_portal_id and self.hubspot_portal_id != account:
+            raise SyncAuthError(_(
+                "The token opens HubSpot account %(account)s, but backend %(name)s is connected to account "
+                "%(known)s, whose records its bindings are. Use a token of account %(known)s, or create another "
+                "backend for account %(account)s.", account=account, name=self.name, known=self.hubspot_portal_id))
+        self.hubspot_portal_id = account

@@ -16,6 +16,7 @@ class SyncBackend(models.Model):
     # Export: confirmed sale.order -> deal
     # ------------------------------------------------------------------
     def _hubspot_run_deal_export(self, job):
+        self._require_scopes("deals")
         order = self.env["sale.order"].browse(job.res_id).exists()
         if not order:
             return _("The order was deleted before it could be sent; nothing to do.")
@@ -84,6 +85,7 @@ class SyncBackend(models.Model):
     # Import: deal -> stage on the order, or a quotation for won deals
     # ------------------------------------------------------------------
     def _hubspot_run_deal_import(self, job):
+        self._require_scopes("deals")
         data = self._hubspot_get("deals", job.external_id, DEAL_PROPERTIES, ["contacts", "companies"],
                                  operation=job.operation)
         if data is None:

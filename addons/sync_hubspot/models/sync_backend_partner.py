@@ -51,6 +51,7 @@ class SyncBackend(models.Model):
         HubSpot takes at most 100 objects per batch call; a record it refuses (207)
         fails alone with HubSpot's message.
         """
+        self._require_scopes("customers")
         outcomes = {}
         for chunk in split_every(BATCH_INPUTS, jobs.ids, jobs.browse):
             outcomes.update(self._hubspot_export_partners(chunk))
@@ -381,6 +382,7 @@ class SyncBackend(models.Model):
         return self._hubspot_import_partner_job(job, "companies")
 
     def _hubspot_import_partner_job(self, job, otype):
+        self._require_scopes("customers")
         event = job._payload()
         data = self._hubspot_get(
             otype, job.external_id, self._hubspot_partner_property_names(otype),
@@ -569,6 +571,7 @@ class SyncBackend(models.Model):
         ))
 
     def _hubspot_run_initial_import(self, job):
+        self._require_scopes("customers")
         payload = job._payload()
         otype = payload["otype"]
         params = {"limit": 100, "properties": ",".join(self._hubspot_partner_property_names(otype))}

@@ -22,8 +22,12 @@ class SyncBackend(models.Model):
 
     def _hubspot_run_poll(self, job):
         """Queue imports of what changed in HubSpot since the last poll, for what webhooks missed."""
+        self._require_scopes("customers")
         state = json.loads(self.hubspot_poll_state or "{}")
-        counts = {otype: self._hubspot_poll_type(otype, state) for otype in IMPORT_OPERATIONS}
+        # Deals are polled when the app may read them: an account synced for its customers only still
+        # gets their changes.
+        otypes = [otype for otype in IMPORT_OPERATIONS if otype != "deals" or "deals" not in self._missing_scopes()]
+        counts = {otype: self._hubspot_poll_type(otype, state) for otype in otypes}
         self.hubspot_poll_state = json.dumps(state)
         return _("Changes queued: %s", ", ".join(f"{otype} {count}" for otype, count in counts.items()))
 

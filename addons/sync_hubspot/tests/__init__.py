@@ -9,3 +9,4 @@ from . import test_fuzz_contacts
 from . import test_odoo_flows
 from . import test_company_isolation
 from . import test_oauth
+from . import test_scopes

@@ -75,3 +75,11 @@ class TestHubSpotOAuth(HttpCase):
         forged = self.url_open("/sync_hubspot/oauth/callback?code=abc&state=forged", allow_redirects=False)
         self.assertEqual(forged.status_code, 400)
         self.assertEqual(len(self.hub.oauth.grants), 1)
+
+    def test_an_install_in_another_account_connects_nothing(self):
+        self.backend.hubspot_portal_id = "111"  # the backend's bindings are account 111's records
+        response, _parts = self.install()
+        self.assertEqual(response.status_code, 400)
+        self.assertIn("111", response.text)
+        self.assertFalse(self.token(), "no token of the other account kept")
+        self.backend.hubspot_portal_id = False

@@ -160,15 +160,7 @@ class SyncBackend(models.Model):
             self.state = "disconnected"
             return self._notify(_("Connection failed"), error.message, "danger")
         self.state = "connected"
-        missing = self._shopify_missing_scopes()
-        if missing:
-            lacking = "; ".join(self.env._("%(feature)s needs %(scopes)s", feature=label, scopes=", ".join(scopes))
-                                for label, scopes in missing.values())
-            return self._notify(_("Connected, with scopes missing"), _(
-                "%(message)s Missing access scopes: %(lacking)s. That work will not start until they are granted: add "
-                "them to the app's access scopes in Shopify, install the new version, then Test connection again.",
-                message=message, lacking=lacking), "warning")
-        return self._notify(_("Connection works"), message, "success")
+        return self._connection_notification(message)
 
     def _shopify_describe_shop(self):
         """The shop's name, plan and cost budget, in plain words."""

@@ -54,10 +54,6 @@ class SyncBackend(models.Model):
         copy=False,
         help="Also the secret Shopify signs this app's webhooks with: the backend checks webhooks with it.",
     )
-    shopify_granted_scopes = fields.Char(
-        "Granted scopes", readonly=True, copy=False,
-        help="What Shopify said the app may do, at the last Test connection.",
-    )
 
     # ------------------------------------------------------------------
     def _shopify_access_token(self, renew_from=None):
@@ -149,14 +145,16 @@ class SyncBackend(models.Model):
             operation="oauth_install",
         )
         values = backend._store_token(answer)
-        backend.write({"state": "connected", "shopify_granted_scopes": values["scopes"]})
+        backend.write({"state": "connected", "granted_scopes": values["scopes"]})
         return backend
 
     # ------------------------------------------------------------------
     # Scopes
     # ------------------------------------------------------------------
-    def _shopify_feature_scopes(self):
-        """{feature: (label, scopes it needs)}, in Shopify's scope names (shopify.dev/docs/api/usage/access-scopes)."""
+    def _feature_scopes(self):
+        """Shopify's scope names (shopify.dev/docs/api/usage/access-scopes)."""
+        if self.code != "shopify":
+            return super()._feature_scopes()
         return {
             "products": (_("Products and prices"), ("write_products",)),
             "stock": (_("Stock"), ("write_inventory", "read_locations")),
@@ -164,41 +162,22 @@ class SyncBackend(models.Model):
             "fulfilment": (_("Fulfilment"), ("write_merchant_managed_fulfillment_orders",)),
         }
 
-    @staticmethod
-    def _shopify_has_scope(granted, scope):
-        """A write scope grants its read ("any scope that writes a resource also grants read access to it")."""
+    def _has_scope(self, granted, scope):
+        if self.code != "shopify":
+            return super()._has_scope(granted, scope)
+        # "Any scope that writes a resource also grants read access to it."
         action, _sep, resource = scope.partition("_")
         return scope in granted or (action == "read" and "write_" + resource in granted)
 
-    def _shopify_missing_scopes(self, granted=None):
-        """{feature: (label, [missing scopes])} for the scopes granted (default: the last ones read)."""
-        if granted is None:
-            if not self.shopify_granted_scopes:
-                return {}
-            granted = self.shopify_granted_scopes.split(",")
-        granted = {scope.strip() for scope in granted}
-        missing = {}
-        for feature, (label, scopes) in self._shopify_feature_scopes().items():
-            lacking = [scope for scope in scopes if not self._shopify_has_scope(granted, scope)]
-            if lacking:
-                missing[feature] = (label, lacking)
-        return missing
+    def _scopes_fix_hint(self):
+        if self.code != "shopify":
+            return super()._scopes_fix_hint()
+        return _("add them to the app's access scopes (Dev Dashboard > your app > Versions, or the app's "
+                 "configuration in the store admin), install the new version, then Test connection again.")
 
     def _shopify_read_scopes(self, client):
         answer = client.execute(docs.APP_SCOPES, operation="app_scopes")["currentAppInstallation"]
-        scopes = sorted(scope["handle"] for scope in answer["accessScopes"])
-        self.shopify_granted_scopes = ",".join(scopes)
-        return scopes
-
-    def _shopify_require_scopes(self, feature):
-        """Refuse to start ``feature``'s work when the last Test connection found a scope missing."""
-        label, lacking = self._shopify_missing_scopes().get(feature, (None, None))
-        if lacking:
-            raise SyncAuthError(_(
-                "%(feature)s needs the Shopify access scope %(scopes)s, which the app of backend %(name)s was not "
-                "granted. Add it to the app's access scopes (Dev Dashboard > your app > Versions, or the app's "
-                "configuration in the store admin), install the new version, then Test connection and Retry.",
-                feature=label, scopes=", ".join(lacking), name=self.name))
+        self._store_granted_scopes(scope["handle"] for scope in answer["accessScopes"])
 
     def _secret_values(self):
         secrets = super()._secret_values()

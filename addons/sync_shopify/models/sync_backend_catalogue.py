@@ -50,7 +50,7 @@ class SyncBackend(models.Model):
     # Export: product.template -> productSet
     # ------------------------------------------------------------------
     def _shopify_run_product_export(self, job):
-        self._shopify_require_scopes("products")
+        self._require_scopes("products")
         template = self.env["product.template"].with_context(active_test=False).browse(job.res_id).exists()
         if not template:
             return _("The product was deleted before it could be sent.")

@@ -29,7 +29,7 @@ class SyncBackend(models.Model):
                 _("%(picking)s belongs to %(order)s, which is not linked to a Shopify order.",
                   picking=picking.name, order=picking.sale_id.name)
             )
-        self._shopify_require_scopes("fulfilment")
+        self._require_scopes("fulfilment")
         client = self._shopify_client()
         order = client.execute(
             docs.ORDER_FULFILMENT_ORDERS, {"id": order_binding.external_id}, operation="fulfilment_orders"

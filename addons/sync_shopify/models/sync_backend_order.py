@@ -121,7 +121,7 @@ class SyncBackend(models.Model):
         return self._enqueue("order_import", external_id=order_gid, direction="import", category="order", eta=eta)
 
     def _shopify_run_order_import(self, job):
-        self._shopify_require_scopes("orders")
+        self._require_scopes("orders")
         order_gid = job.external_id
         self._shopify_lock("order", order_gid)
         data = self._shopify_read_order(order_gid)

@@ -183,7 +183,7 @@ class SyncBackend(models.Model):
     # Pushing
     # ------------------------------------------------------------------
     def _shopify_run_stock_push(self, job):
-        self._shopify_require_scopes("stock")
+        self._require_scopes("stock")
         self._shopify_take_stock_changes()
         owner = self.env["sync.field.rule"]._owner("product.product", "qty_available", self)
         if owner and owner != "odoo":

@@ -48,7 +48,7 @@ class TestClientCredentials(ShopifyOrderCase):
         row = self.token_row()
         self.assertAlmostEqual(row.expires_at, fields.Datetime.now() + timedelta(seconds=86399),
                                delta=timedelta(minutes=1))
-        self.assertIn("read_orders", self.backend.shopify_granted_scopes)
+        self.assertIn("read_orders", self.backend.granted_scopes)
 
     def test_secrets_stay_out_of_the_exchange_log(self):
         self.backend.action_test_connection()

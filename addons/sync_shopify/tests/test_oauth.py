@@ -57,7 +57,7 @@ class TestShopifyOAuth(HttpCase):
         token = self.token()
         self.assertTrue(token.access_token.startswith("shpat_") and token.refresh_token.startswith("shprt_"))
         self.assertEqual(self.backend.state, "connected")
-        self.assertIn("write_products", self.backend.shopify_granted_scopes)
+        self.assertIn("write_products", self.backend.granted_scopes)
         self.assertTrue(self.shop.auth.valid(token.access_token))
 
     def test_expired_token_is_renewed_with_its_refresh_token_which_rotates(self):

@@ -136,7 +136,7 @@ class TestStock(ShopifyCase):
         self.run_queue()
         self.env["stock.quant"]._update_available_quantity(variant, self.stock_location, 1)
         refused = SyncValidationError("The app lacks the write_inventory scope.")
-        with patch.object(type(self.backend), "_shopify_require_scopes", side_effect=refused):
+        with patch.object(type(self.backend), "_require_scopes", side_effect=refused):
             self.run_queue()
         failed = self.jobs("stock_push", "failed")
         self.assertEqual(len(failed), 1)
