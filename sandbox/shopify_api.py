@@ -509,11 +509,20 @@ def _order_customer(context, source, args, info):
 
 @computed("Order", "fulfillmentOrders")
 def _order_fulfillment_orders(context, source, args, info):
-    # An app sees only the fulfillment orders its scopes cover: merchant-managed ones need
-    # read_merchant_managed_fulfillment_orders (shopify.dev/docs/api/usage/access-scopes).
-    if not context.sandbox.auth.has("read_merchant_managed_fulfillment_orders"):
-        return []
-    return [context.store.fulfillment_orders[f] for f in source["_fulfillment_order_ids"]]
+    # "An API client will only receive a subset of the fulfillment orders which belong to an order if
+    # they don't have the necessary access scopes to view all of the fulfillment orders" (FulfillmentOrder,
+    # "Retrieving fulfillment orders"): merchant-managed ones need read_merchant_managed_fulfillment_orders,
+    # those assigned to a fulfillment service's location read_third_party_fulfillment_orders
+    # (shopify.dev/docs/api/usage/access-scopes).
+    store, auth = context.store, context.sandbox.auth
+    visible = []
+    for fo_id in source["_fulfillment_order_ids"]:
+        fulfillment_order = store.fulfillment_orders[fo_id]
+        third_party = store.locations.get(fulfillment_order["_location_id"], {}).get("isFulfillmentService")
+        needed = "read_third_party_fulfillment_orders" if third_party else "read_merchant_managed_fulfillment_orders"
+        if auth.has(needed):
+            visible.append(fulfillment_order)
+    return visible
 
 
 @computed("QueryRoot", "currentAppInstallation")

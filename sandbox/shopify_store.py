@@ -211,7 +211,9 @@ class ShopifyStore:
         }
 
     # -- locations ------------------------------------------------------------
-    def add_location(self, name, city=("Paris", "FR", "75002"), primary=False):
+    def add_location(self, name, city=("Paris", "FR", "75002"), primary=False, fulfillment_service=False):
+        """A location of the shop; ``fulfillment_service``: the location of a fulfilment service (a
+        third-party warehouse), whose fulfillment orders need the third-party scopes."""
         location_id = self.new_gid("Location", 71)
         self.locations[location_id] = {
             "__typename": "Location",
@@ -222,7 +224,7 @@ class ShopifyStore:
             "fulfillsOnlineOrders": True,
             "shipsInventory": True,
             "hasActiveInventory": True,
-            "isFulfillmentService": False,
+            "isFulfillmentService": fulfillment_service,
             "activatable": True,
             "deactivatable": not primary,
             "deletable": False,

@@ -71,3 +71,18 @@ def test_a_held_fulfilment_order_cannot_be_fulfilled_until_released(shop, gql):
     assert gql.data(FULFIL, variables)["fulfillmentCreate"]["userErrors"]
     shop.store.release_fulfillment_order(node["id"])
     assert gql.data(FULFIL, variables)["fulfillmentCreate"]["userErrors"] == []
+
+
+def test_fulfilment_orders_of_a_fulfilment_service_are_hidden_without_the_third_party_scope(shop, gql):
+    """FulfillmentOrder, "Retrieving fulfillment orders": a client without the scopes to view every fulfillment
+    order of an order receives only a subset; third-party (fulfillment service) ones need
+    read_third_party_fulfillment_orders (shopify.dev/docs/api/usage/access-scopes)."""
+    order = an_order(shop)
+    first = fulfilment_orders(gql, order)[0]
+    line = first["lineItems"]["nodes"][0]
+    warehouse = shop.store.add_location("3PL warehouse", fulfillment_service=True)
+    moved = shop.store.move_fulfillment_order(first["id"], warehouse["id"], {line["id"]: 1})
+    visible = [node["id"] for node in fulfilment_orders(gql, order)]
+    assert moved["id"] not in visible and first["id"] in visible
+    shop.auth.scopes = [*shop.auth.scopes, "read_third_party_fulfillment_orders"]
+    assert moved["id"] in [node["id"] for node in fulfilment_orders(gql, order)]

@@ -1,7 +1,7 @@
 from urllib.parse import urlencode
 
 from odoo import _, api, fields, models
-from odoo.addons.sync_base.exceptions import SyncAuthError
+from odoo.addons.sync_base.exceptions import SyncAuthError, SyncValidationError
 from odoo.exceptions import UserError
 
 # developers.hubspot.com: the 2026-03 OAuth tokens API replaces v1, turned off on 2027-02-16.
@@ -147,8 +147,15 @@ class SyncBackend(models.Model):
             answer = self._hubspot_token_endpoint({"token": token}, operation="token_introspect", path=INTROSPECT_PATH)
             scopes, account = answer.get("scopes"), answer.get("hub_id")
         else:
-            answer = self._hubspot_call("POST", PRIVATE_APP_TOKEN_INFO_PATH, body={"tokenKey": token},
-                                        operation="token_info", write=False)
+            try:
+                answer = self._hubspot_call("POST", PRIVATE_APP_TOKEN_INFO_PATH, body={"tokenKey": token},
+                                            operation="token_info", write=False)
+            except SyncValidationError:
+                # HubSpot documents this endpoint for private apps; a Service Key or a project app's
+                # token may not be described by it. Then nothing is judged missing in advance: a call
+                # HubSpot refuses for a scope names the scope (see _raise_for_status).
+                self.granted_scopes = False
+                return
             scopes, account = answer.get("scopes"), answer.get("hubId")
         self._hubspot_check_account(account)
         self._store_granted_scopes(scopes or [])

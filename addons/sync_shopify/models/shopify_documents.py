@@ -187,8 +187,8 @@ query OrderFulfillmentOrders($id: ID!) {
     id
     fulfillments(first: 10) { id trackingInfo { number }
       fulfillmentLineItems(first: 20) { nodes { quantity lineItem { id } } } }
-    fulfillmentOrders(first: 6) { nodes { id status assignedLocation { location { id } }
-      lineItems(first: 50) { nodes { id remainingQuantity lineItem { id } } } } }
+    fulfillmentOrders(first: 6) { pageInfo { hasNextPage } nodes { id status assignedLocation { location { id } }
+      lineItems(first: 50) { pageInfo { hasNextPage } nodes { id remainingQuantity lineItem { id } } } } }
   }
 }
 """

@@ -115,7 +115,7 @@ class SyncBackend(models.Model):
             raise UserError(
                 _("Set the shop domain, the client ID and the client secret first, then Connect to Shopify."))
         state = self._oauth_new_state()
-        scopes = {scope for _label, needed in self._shopify_feature_scopes().values() for scope in needed}
+        scopes = {scope for _label, needed in self._feature_scopes().values() for scope in needed}
         query = {
             "client_id": backend.shopify_client_id,
             "scope": ",".join(sorted(scopes | {"write_files"})),

@@ -45,6 +45,7 @@ class SyncBackend(models.Model):
             )
         tracking = picking.carrier_tracking_ref
         wanted = self._shopify_delivered_quantities(picking)
+        self._shopify_check_hidden_items(picking, order, wanted)
         # An earlier attempt whose answer was lost already sent part of it: send only the rest.
         already = self._shopify_sent_with_tracking(order, tracking, wanted)
         if already and not any(wanted.values()):
@@ -141,6 +142,29 @@ class SyncBackend(models.Model):
             mapping.shopify_gid for mapping in self.shopify_location_ids
             if location and any(location.parent_path.startswith(mapped.parent_path) for mapped in mapping.location_ids)
         ]
+
+    def _shopify_check_hidden_items(self, picking, order, wanted):
+        """Refuse, before sending anything, a delivery whose items sit in no fulfilment order the app sees.
+
+        Shopify returns only the fulfilment orders the app's scopes cover: items a fulfilment service
+        (a third-party warehouse) is to ship are in fulfilment orders the app may not see. Sending the
+        rest and reporting success would leave the customer without those items' tracking. Only judged
+        when every fulfilment order and line was read (the query reads the first pages).
+        """
+        fulfilment_orders = order["fulfillmentOrders"]
+        if fulfilment_orders["pageInfo"]["hasNextPage"] or any(
+                fo["lineItems"]["pageInfo"]["hasNextPage"] for fo in fulfilment_orders["nodes"]):
+            return
+        seen = {line["lineItem"]["id"] for fo in fulfilment_orders["nodes"] for line in fo["lineItems"]["nodes"]}
+        hidden = {gid for gid, quantity in wanted.items() if quantity > 0 and gid not in seen}
+        if hidden:
+            products = picking.move_ids.sale_line_id.filtered(lambda line: line.shopify_line_item_gid in hidden)
+            raise SyncAuthError(self.env._(
+                "Shopify shows the app no fulfilment order holding %(products)s of %(order)s, so %(picking)s was not "
+                "sent: they are assigned to a location the app may not see, usually a fulfilment service's. Grant "
+                "the app the scope write_third_party_fulfillment_orders (or fulfil them in Shopify), Test "
+                "connection, then Retry.", products=", ".join(products.mapped("product_id.display_name")),
+                order=picking.sale_id.name, picking=picking.name))
 
     def _shopify_check_waiting(self, picking, order, wanted):
         """Nothing open to fulfil: when what was delivered waits on a held or scheduled fulfilment

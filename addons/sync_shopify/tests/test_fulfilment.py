@@ -112,3 +112,21 @@ class TestFulfilment(ShopifyOrderCase):
         self.assertEqual(job.state, "done", job.failure_reason)
         fulfilment = self.shop.store.orders[order["id"]]["fulfillments"][0]
         self.assertEqual(fulfilment["trackingInfo"][0]["number"], "TRK-HELD")
+
+    def test_items_a_fulfilment_service_ships_are_not_reported_sent(self):
+        """Shopify returns only the fulfilment orders the app's scopes cover (FulfillmentOrder, "Retrieving
+        fulfillment orders"): a line moved to a fulfilment service's location is invisible without
+        read_third_party_fulfillment_orders. The delivery is refused whole, naming the scope, not half sent."""
+        order = self._order_with_lines()
+        self.import_orders([order])
+        original = self._fulfillment_orders(order)[0]
+        moved_line = original["lineItems"][0]
+        warehouse = self.shop.store.add_location("3PL warehouse", fulfillment_service=True)
+        self.shop.store.move_fulfillment_order(original["id"], warehouse["id"], {moved_line["id"]: 1})
+        self._ship(self.sale_of(order), lambda move: move.product_uom_qty, "TRK-3PL")
+        self.run_queue()
+        job = self.jobs("fulfilment_export")
+        self.assertEqual((job.state, job.failure_type), ("failed", "auth"), "not reported done")
+        self.assertIn("write_third_party_fulfillment_orders", job.failure_reason)
+        self.assertFalse(self.writes("FulfillmentCreate"), "nothing half sent")
+        self.assertFalse(self.shop.store.orders[order["id"]]["fulfillments"])
