@@ -633,7 +633,7 @@ class SyncBackend(models.Model):
 
     def _scopes_fix_hint(self):
         """What an admin does to grant a missing scope, ending with a new Test connection. Connectors."""
-        return _("grant them to the app on the platform, then Test connection again.")
+        return _("Grant them to the app on the platform, then Test connection again.")
 
     def _store_granted_scopes(self, scopes):
         self.granted_scopes = ",".join(sorted(scopes))
@@ -659,8 +659,9 @@ class SyncBackend(models.Model):
         label, lacking = self._missing_scopes().get(feature, (None, None))
         if lacking:
             raise SyncAuthError(_(
-                "%(feature)s needs the scope %(scopes)s, which the app of backend %(name)s was not granted: %(fix)s "
-                "Then Retry.", feature=label, scopes=", ".join(lacking), name=self.name, fix=self._scopes_fix_hint()))
+                "%(feature)s needs the scope %(scopes)s, which the app of backend %(name)s was not granted. %(fix)s "
+                "Then Retry the job.",
+                feature=label, scopes=", ".join(lacking), name=self.name, fix=self._scopes_fix_hint()))
 
     # ------------------------------------------------------------------
     # Retry policy
@@ -699,7 +700,7 @@ class SyncBackend(models.Model):
         lacking = "; ".join(self.env._("%(feature)s needs %(scopes)s", feature=label, scopes=", ".join(scopes))
                             for label, scopes in missing.values())
         return self._notify(_("Connected, with scopes missing"), _(
-            "%(message)s Missing scopes: %(lacking)s. That work will not start until they are granted: %(fix)s",
+            "%(message)s Missing scopes: %(lacking)s. That work will not start until they are granted. %(fix)s",
             message=message, lacking=lacking, fix=self._scopes_fix_hint()), "warning")
 
     def _notify(self, title, message, kind="info"):

@@ -201,8 +201,8 @@ class SyncBackend(models.Model):
             missing = _missing_scopes_of(response)
             if missing is not None:
                 raise SyncAuthError(_(
-                    "HubSpot refused the call: the app of backend %(name)s was not granted the scope %(scopes)s: "
-                    "%(fix)s Then Retry.", name=self.name, scopes=", ".join(missing) or "?",
+                    "HubSpot refused the call: the app of backend %(name)s was not granted the scope %(scopes)s. "
+                    "%(fix)s Then Retry the job.", name=self.name, scopes=", ".join(missing) or "?",
                     fix=self._scopes_fix_hint()), exchange=exchange, status_code=403)
         return super()._raise_for_status(response, exchange)
 

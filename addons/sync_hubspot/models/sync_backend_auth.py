@@ -135,9 +135,9 @@ class SyncBackend(models.Model):
         if self.code != "hubspot":
             return super()._scopes_fix_hint()
         if self.sudo().hubspot_auth_method == "oauth":
-            return _("add them to the app's scopes in HubSpot (the app's Auth settings), press Connect to HubSpot "
+            return _("Add them to the app's scopes in HubSpot (the app's Auth settings), press Connect to HubSpot "
                      "again, then Test connection.")
-        return _("add them on the private app's Scopes tab in HubSpot (its token keeps working), then Test "
+        return _("Add them on the private app's Scopes tab in HubSpot (its token keeps working), then Test "
                  "connection again.")
 
     def _hubspot_read_token_info(self):

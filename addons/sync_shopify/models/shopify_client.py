@@ -191,6 +191,13 @@ class ShopifyClient:
             return
         if isinstance(errors, list):
             text = "; ".join(error.get("message", json.dumps(error)) for error in errors if isinstance(error, dict))
+            denied = [error for error in errors
+                      if isinstance(error, dict) and (error.get("extensions") or {}).get("code") == "ACCESS_DENIED"]
+            if denied:
+                # A scope withdrawn since the last Test connection: a matter of access, not of the data sent.
+                raise SyncAuthError(self.backend.env._(
+                    "Shopify refused %(operation)s for lack of access: %(errors)s %(fix)s",
+                    operation=operation, errors=text, fix=self.backend._scopes_fix_hint()))
         else:
             text = json.dumps(errors)
         raise SyncValidationError(

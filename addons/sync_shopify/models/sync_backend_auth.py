@@ -172,7 +172,7 @@ class SyncBackend(models.Model):
     def _scopes_fix_hint(self):
         if self.code != "shopify":
             return super()._scopes_fix_hint()
-        return _("add them to the app's access scopes (Dev Dashboard > your app > Versions, or the app's "
+        return _("Add them to the app's access scopes (Dev Dashboard > your app > Versions, or the app's "
                  "configuration in the store admin), install the new version, then Test connection again.")
 
     def _shopify_read_scopes(self, client):

@@ -259,6 +259,7 @@ class SyncBackend(models.Model):
     # Import: fields Shopify owns, through the ownership engine
     # ------------------------------------------------------------------
     def _shopify_run_product_import(self, job):
+        self._require_scopes("products")
         data = self._shopify_client().execute(docs.PRODUCT_IMPORT, {"id": job.external_id}, operation="product_import")
         product = data["product"]
         binding = self.env["sync.binding"].sudo()._find(self, "product", external_id=job.external_id)
@@ -308,6 +309,7 @@ class SyncBackend(models.Model):
 
     def _shopify_run_product_pull(self, job):
         """Queue an import of every linked product changed in Shopify since the last pull."""
+        self._require_scopes("products")
         client = self._shopify_client()
         Binding = self.env["sync.binding"].sudo()
         since = self.shopify_products_pulled_at or "1970-01-01T00:00:00Z"
@@ -339,6 +341,7 @@ class SyncBackend(models.Model):
 
         The result file is streamed line by line: a large store never sits in memory.
         """
+        self._require_scopes("products")
         client = self._shopify_client()
         data = client.execute(docs.BULK_RUN_QUERY, {"query": docs.BULK_CATALOGUE}, operation="full_sync",
                               write=False)

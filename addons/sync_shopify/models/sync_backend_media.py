@@ -24,6 +24,7 @@ class SyncBackend(models.Model):
 
     def _shopify_run_image_export(self, job):
         """Upload the product's new or changed images; the same image is never sent twice."""
+        self._require_scopes("products")
         template = self.env["product.template"].with_context(active_test=False).browse(job.res_id).exists()
         Binding = self.env["sync.binding"].sudo()
         product_binding = template and Binding._find(self, "product", record=template)

@@ -7,7 +7,7 @@ from datetime import timedelta
 import psycopg2
 import xmltodict
 from odoo import Command, _, api, fields, models
-from odoo.addons.sync_base.exceptions import SyncError, SyncMappingError, SyncValidationError
+from odoo.addons.sync_base.exceptions import SyncAuthError, SyncError, SyncMappingError, SyncValidationError
 from odoo.tools import float_compare, float_round, ormcache
 
 from . import shopify_documents as docs
@@ -711,10 +711,12 @@ class SyncBackend(models.Model):
 
     def _shopify_run_order_reconcile(self, job):
         """Queue an import for every order updated since the last run (minus the overlap)."""
+        self._require_scopes("orders")
         started = fields.Datetime.now()
         backfill = job._payload().get("since")
         if backfill:
             since = fields.Datetime.to_datetime(backfill)
+            self._shopify_require_all_orders(since, started)
         elif self.shopify_orders_synced_at:
             since = self.shopify_orders_synced_at - timedelta(minutes=self.shopify_reconcile_overlap)
         else:
@@ -847,13 +849,25 @@ class SyncBackend(models.Model):
         event = self.env["sync.shopify.webhook"].sudo()._receive(self, delivery, body, body_text)
         return _("Delivery received.") if event else _("Already received: nothing to do.")
 
+    def _shopify_require_all_orders(self, since, now):
+        """Shopify shows an app the last 60 days of orders unless it has read_all_orders
+        (shopify.dev/docs/api/usage/access-scopes): a longer backfill would silently miss the older ones."""
+        granted = set((self.granted_scopes or "").split(","))
+        if since < now - timedelta(days=60) and self.granted_scopes and not self._has_scope(granted, "read_all_orders"):
+            raise SyncAuthError(_(
+                "Orders since %(since)s were asked for, but Shopify shows the app of backend %(name)s only the last "
+                "60 days of orders without the scope read_all_orders. %(fix)s Then Retry the job, or import from a "
+                "later date.", since=self._format_user_datetime(since), name=self.name, fix=self._scopes_fix_hint()))
+
     def _shopify_run_app_uninstalled(self, job):
         self.state = "disconnected"
         self.activity_schedule(
             "mail.mail_activity_data_todo",
             summary=_("Shopify app uninstalled"),
-            note=_("The shop %(shop)s uninstalled the app: nothing is synced any more. Reinstall the app, set the new "
-                   "access token, then Test connection.", shop=self.shopify_shop_domain or self.name),
+            note=_("The shop %(shop)s uninstalled the app: nothing is synced any more. Install the app on the shop "
+                   "again (Dev Dashboard, or Connect to Shopify for an app installed by OAuth; for an app made in the "
+                   "store admin, set its new access token), then Test connection.",
+                   shop=self.shopify_shop_domain or self.name),
             user_id=(self.user_id or self.env.user).id,
         )
         return _("Backend marked disconnected.")

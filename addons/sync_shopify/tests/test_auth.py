@@ -149,8 +149,18 @@ class TestScopes(ShopifyOrderCase):
             "write_inventory": lambda: self.backend._enqueue("stock_push", category="stock"),
             "read_orders": lambda: self.backend._shopify_enqueue_order(order["id"]),
         }
-        for scope, enqueue in jobs.items():
-            with self.subTest(scope=scope), self.env.cr.savepoint() as savepoint:
+        # Reads of the catalogue and of orders are refused the same way (a write_ scope includes its read_).
+        pulls = {
+            "write_products": [lambda: self.backend._enqueue("product_pull", direction="import", dedup_key=False),
+                               lambda: self.backend._enqueue("full_sync", dedup_key=False)],
+            "read_orders": [lambda: self.backend._enqueue("order_reconcile", direction="import", dedup_key=False)],
+        }
+        for scope, enqueues in pulls.items():
+            for enqueue in enqueues:
+                jobs[scope + " " + str(len(jobs))] = enqueue
+        for key, enqueue in jobs.items():
+            scope = key.split()[0]
+            with self.subTest(job=key), self.env.cr.savepoint() as savepoint:
                 self.shop.auth.scopes = [granted_scope for granted_scope in granted if granted_scope != scope]
                 self.backend.action_test_connection()
                 job = enqueue()
@@ -160,6 +170,30 @@ class TestScopes(ShopifyOrderCase):
                 self.assertIn("Test connection", job.failure_reason)
                 savepoint.rollback()
                 self.env.invalidate_all()
+
+    def test_a_backfill_older_than_sixty_days_needs_read_all_orders(self):
+        """shopify.dev/docs/api/usage/access-scopes: without read_all_orders an app sees the last 60 days of
+        orders only; a longer backfill would silently miss the older ones."""
+        self.shop.auth.scopes = ["write_products", "write_inventory", "read_locations", "read_orders",
+                                 "read_customers", "write_merchant_managed_fulfillment_orders"]
+        self.backend.action_test_connection()
+        since = fields.Datetime.to_string(fields.Datetime.now() - timedelta(days=90))
+        job = self.backend._enqueue("order_reconcile", direction="import", payload={"since": since}, dedup_key=False)
+        self.run_queue()
+        self.assertEqual((job.state, job.failure_type), ("failed", "auth"), job.failure_reason)
+        self.assertIn("read_all_orders", job.failure_reason)
+        recent = fields.Datetime.to_string(fields.Datetime.now() - timedelta(days=30))
+        job = self.backend._enqueue("order_reconcile", direction="import", payload={"since": recent}, dedup_key=False)
+        self.run_queue()
+        self.assertEqual(job.state, "done", job.failure_reason)
+
+    def test_a_scope_withdrawn_since_test_connection_is_an_access_failure(self):
+        self.backend.action_test_connection()
+        self.shop.auth.scopes = [scope for scope in self.shop.auth.scopes if scope != "write_products"]
+        job = self.backend._enqueue("product_pull", direction="import", dedup_key=False)
+        self.run_queue()
+        self.assertEqual((job.state, job.failure_type), ("failed", "auth"), job.failure_reason)
+        self.assertIn("access scopes", job.failure_reason, "says where to grant it")
 
 
 @tagged("post_install", "-at_install")
