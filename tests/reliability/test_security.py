@@ -121,7 +121,7 @@ def test_sync_user_cannot_read_secrets_by_orm_rpc_or_export(secure):
     call = rpc(secure, "rel_sync_user")
     backend = secure["backend_a"]
     assert call("sync.backend", "read", [backend], ["name"])[0]["name"] == "Reliability secure A"
-    for field in ("api_token", "webhook_secret"):
+    for field in ("api_token", "webhook_secret", "hubspot_client_id", "hubspot_client_secret"):
         refused(call, "sync.backend", "read", [backend], [field])
         refused(call, "sync.backend", "search_read", [("id", "=", backend)], [field])
         refused(call, "sync.backend", "export_data", [backend], [field])
@@ -129,7 +129,7 @@ def test_sync_user_cannot_read_secrets_by_orm_rpc_or_export(secure):
         refused(call, "sync.backend", "read_group", [], [field], [field])
         assert field not in call("sync.backend", "fields_get")
     everything = call("sync.backend", "read", [backend])[0]
-    assert "api_token" not in everything and "webhook_secret" not in everything
+    assert not {"api_token", "webhook_secret", "hubspot_client_secret"} & everything.keys()
     refused(call, "sync.backend", "write", [backend], {"api_token": "x"})
 
 

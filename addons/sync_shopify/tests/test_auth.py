@@ -7,7 +7,8 @@ import json
 from datetime import timedelta
 
 from odoo import fields
-from odoo.tests import tagged
+from odoo.exceptions import AccessError
+from odoo.tests import new_test_user, tagged
 
 from sandbox.core import hmac_b64
 
@@ -33,6 +34,15 @@ class TestClientCredentials(ShopifyOrderCase):
     def setUp(self):
         super().setUp()
         self.backend._tokens.clear()
+
+    def test_the_client_secret_is_for_sync_managers_only(self):
+        user = new_test_user(self.env, login="cc_sync_user", groups="base.group_user,sync_base.group_sync_user")
+        backend = self.backend.with_user(user)
+        self.assertEqual(backend.read(["name"])[0]["name"], self.backend.name)
+        for field in ("shopify_client_id", "shopify_client_secret"):
+            with self.assertRaises(AccessError):
+                backend.read([field])
+            self.assertNotIn(field, backend.fields_get())
 
     def token_row(self):
         return self.env["sync.backend.token"].sudo().search([("backend_id", "=", self.backend.id)])
