@@ -2,9 +2,11 @@
 tokens API): Connect to HubSpot, the state checked once, access tokens of 30 minutes renewed with the
 refresh token without a job failing, the granted scopes read by token introspection."""
 
+from datetime import timedelta
 from urllib.parse import urlsplit
 
 import requests
+from odoo import fields
 from odoo.tests import HttpCase, new_test_user, tagged
 
 from .common import create_backend, start_sandbox
@@ -83,3 +85,29 @@ class TestHubSpotOAuth(HttpCase):
         self.assertIn("111", response.text)
         self.assertFalse(self.token(), "no token of the other account kept")
         self.backend.hubspot_portal_id = False
+
+    def test_a_token_about_to_expire_is_renewed_before_the_call(self):
+        self.install()
+        stored = self.token()
+        stored.expires_at = fields.Datetime.now() + timedelta(minutes=2)  # HubSpot still takes it
+        self.backend._tokens.clear()
+        result = self.backend.action_test_connection()
+        self.assertEqual(result["params"]["type"], "success", result["params"]["message"])
+        self.assertEqual(len(self.hub.oauth.grants), 2, "renewed ahead of its expiry, not after a refusal")
+        refused = [r for r in self.hub.requests if r["status"] == 401]
+        self.assertFalse(refused, "no call was sent with the old token and refused")
+
+    def test_a_refused_refresh_is_one_auth_failure_that_says_what_to_do(self):
+        self.install()
+        self.backend.action_test_connection()
+        self.hub.oauth.refresh_tokens.clear()  # the app was uninstalled, or the refresh token revoked
+        self.hub.oauth.expire_all()
+        self.backend._tokens.clear()
+        self.token().expires_at = fields.Datetime.now()
+        partner = self.env["res.partner"].create({"name": "Revoked Ltd", "email": "revoked@example.com",
+                                                  "customer_rank": 1, "is_company": True})
+        self.backend._enqueue("partner_export", record=partner, category="customer")
+        self.env["sync.job"]._process_queue(backends=self.backend, commit=False)
+        job = self.env["sync.job"].search([("backend_id", "=", self.backend.id), ("operation", "=", "partner_export")])
+        self.assertEqual((job.state, job.failure_type), ("failed", "auth"), job.failure_reason)
+        self.assertIn("Connect to HubSpot again", job.failure_reason)
