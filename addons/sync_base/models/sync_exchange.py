@@ -21,10 +21,12 @@ class SyncExchange(models.Model):
     duration_ms = fields.Integer("Duration (ms)")
     dry_run = fields.Boolean(help="Recorded in dry-run mode: this request was not sent.")
     error = fields.Char(help="Network error when no answer came back.")
+    # Bodies carry customers' names, emails and addresses: Sync managers read them, Sync users see
+    # what was called and how it ended.
     request_headers = fields.Text()
-    request_body = fields.Text()
+    request_body = fields.Text(groups="sync_base.group_sync_manager")
     response_headers = fields.Text()
-    response_body = fields.Text()
+    response_body = fields.Text(groups="sync_base.group_sync_manager")
     outcome = fields.Selection(
         [("ok", "OK"), ("error", "Error"), ("dry_run", "Not sent (dry run)")],
         compute="_compute_outcome",

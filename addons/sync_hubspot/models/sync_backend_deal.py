@@ -117,7 +117,10 @@ class SyncBackend(models.Model):
     def _hubspot_create_quotation(self, data, stage):
         props = data.get("properties") or {}
         customer = self._hubspot_deal_customer(data)
-        order = self.env["sale.order"].with_context(sync_base_incoming=self.code).create({
+        # The backend's company, whoever runs the queue: the deal is that company's business.
+        order = self.env["sale.order"].with_company(self.company_id).with_context(
+            sync_base_incoming=self.code).create({
+            "company_id": self.company_id.id,
             "partner_id": customer.id,
             "team_id": self.hubspot_team_id.id or False,
             "origin": props.get("dealname") or data["id"],

@@ -538,6 +538,7 @@ class SyncBackend(models.Model):
         }
         vals.setdefault("name", values.get("email") or _("HubSpot %(type)s %(id)s", type=otype, id=hs_id))
         vals["is_company"] = otype == "companies"
+        vals["company_id"] = self.company_id.id  # the account's customers are the backend company's
         return self.env["res.partner"].with_context(
             sync_hubspot_no_export=True, sync_base_incoming=self.code
         ).create(vals)

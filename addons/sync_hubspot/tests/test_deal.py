@@ -53,3 +53,17 @@ class TestDeal(HubSpotCase):
         order = self.env["sale.order"].browse(self.Binding._find(self.backend, "deals", external_id=deal["id"]).res_id)
         self.assertEqual((order.state, order.partner_id.name, order.origin), ("draft", "Won Corp", "Big win"))
         self.assertEqual(self.hub.store.get("deals", deal["id"])["properties"]["odoo_id"], str(order.id))
+
+    def test_a_won_deal_of_another_companys_backend_is_that_companys_quotation(self):
+        other = self.env["res.company"].create({"name": "HubSpot Branch Ltd"})
+        self.backend.company_id = other
+        self.backend.hubspot_team_id = False
+        company = self.hub.create_object("companies", {"name": "Branch Customer"})
+        deal = self.hub.create_object("deals", {"dealname": "Branch win", "dealstage": "closedwon"})
+        self.hub.store.associate("deals", deal["id"], "companies", company["id"], 341)
+        job = self.backend._enqueue("deal_import", external_id=deal["id"], direction="import")
+        self.run_queue()  # run by a user of the main company, as the cron is
+        self.assertEqual(job.state, "done", job.failure_reason)
+        order = self.env["sale.order"].browse(self.Binding._find(self.backend, "deals", external_id=deal["id"]).res_id)
+        self.assertEqual(order.company_id, other)
+        self.assertEqual(order.partner_id.company_id, other, "the customer is the branch's, not every company's")

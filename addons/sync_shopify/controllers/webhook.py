@@ -55,13 +55,20 @@ class ShopifyWebhookController(http.Controller):
         body = read_body(httprequest)
         if body is None:
             return Response("Body too large", status=413)
-        code, secret = request.env["sync.backend"].sudo()._shopify_webhook_identity(backend_id)
+        code, secret, shop_domain = request.env["sync.backend"].sudo()._shopify_webhook_identity(backend_id)
         if code != "shopify":
             return Response("Unknown backend", status=404)
-        if not valid_hmac(secret, body, httprequest.headers.get("X-Shopify-Hmac-Sha256")):
+        headers = httprequest.headers
+        if not valid_hmac(secret, body, headers.get("X-Shopify-Hmac-Sha256")):
             _logger.warning("Shopify webhook for backend %s refused: bad or missing signature", backend_id)
             return Response("Invalid signature", status=401)
-        headers = httprequest.headers
+        sender = headers.get("X-Shopify-Shop-Domain")
+        if shop_domain and sender and sender.lower() != shop_domain.lower():
+            # One app signs the deliveries of every shop it is installed on with the same client secret:
+            # a signed delivery of another shop is not this backend's (X-Shopify-Shop-Domain names the shop).
+            _logger.warning("Shopify webhook for backend %s refused: sent by shop %s, not %s",
+                            backend_id, sender, shop_domain)
+            return Response("Not this backend's shop", status=403)
         backend = request.env["sync.backend"].sudo().browse(backend_id)
         try:
             payload, payload_text = parse_body(body, headers.get("Content-Type"))

@@ -45,7 +45,8 @@ class SyncShopifyWebhook(models.Model):
     triggered_at = fields.Datetime()
     resource_gid = fields.Char("Shopify object", index=True)
     resource_updated_at = fields.Datetime("Object version")
-    payload = fields.Text()
+    payload = fields.Text(groups="sync_base.group_sync_manager", help="The body Shopify sent (customers' personal "
+                          "data): Sync managers only, dropped after the backend's retention once its work is done.")
     state = fields.Selection(
         [("received", "Received"), ("queued", "Queued"), ("ignored", "Ignored")],
         default="received", required=True,

@@ -20,6 +20,10 @@ WEBHOOK_ROUTE = "/sync_shopify/webhook/%s"
 WEBHOOK_TOPICS = ("orders/create", "orders/updated", "orders/cancelled", "app/uninstalled")
 
 
+# What a webhook delivery is checked against, cached per worker (see _shopify_webhook_identity).
+WEBHOOK_IDENTITY_FIELDS = {"code", "webhook_secret", "shopify_auth_method", "shopify_client_secret",
+                           "shopify_shop_domain"}
+
 class ShopifyConcurrentImport(SyncError):
     """Another worker holds or just bound the same order (or new customer): the retry finds its binding."""
 
@@ -765,19 +769,19 @@ class SyncBackend(models.Model):
     @api.model
     @ormcache("backend_id")
     def _shopify_webhook_identity(self, backend_id):
-        """``(code, webhook secret)`` of a backend, kept by each worker: every delivery needs them.
+        """``(code, webhook secret, shop domain)`` of a backend, kept by each worker: every delivery needs them.
 
         Cleared by any change of a backend's code or secret (see ``write``), in every
         worker through the registry's cache signalling.
         """
-        self.flush_model(["code", "webhook_secret", "shopify_auth_method", "shopify_client_secret"])
+        self.flush_model(list(WEBHOOK_IDENTITY_FIELDS))
         # An app with a client ID signs its webhooks with its client secret (shopify.dev, "About client
         # credentials"); an app made in the store admin with the API secret kept as the webhook secret.
         self.env.cr.execute("""
             SELECT code, CASE WHEN shopify_auth_method != 'static' THEN shopify_client_secret
-                              ELSE webhook_secret END
+                              ELSE webhook_secret END, shopify_shop_domain
               FROM sync_backend WHERE id = %s""", [backend_id])
-        return tuple(self.env.cr.fetchone() or (None, None))
+        return tuple(self.env.cr.fetchone() or (None, None, None))
 
     @api.model_create_multi
     def create(self, vals_list):
@@ -785,7 +789,7 @@ class SyncBackend(models.Model):
         return super().create(vals_list)
 
     def write(self, vals):
-        if {"code", "webhook_secret", "shopify_auth_method", "shopify_client_secret"} & set(vals):
+        if WEBHOOK_IDENTITY_FIELDS & set(vals):
             self.env.registry.clear_cache()
         return super().write(vals)
 

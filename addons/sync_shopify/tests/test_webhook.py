@@ -25,9 +25,10 @@ class TestWebhook(ShopifyOrderCase, HttpCase):
     def events(self, **domain):
         return self.Event.search([("backend_id", "=", self.backend.id)] + [(k, "=", v) for k, v in domain.items()])
 
-    def post(self, payload, signature=True, topic="orders/updated", event_id="evt-1", secret=None):
+    def post(self, payload, signature=True, topic="orders/updated", event_id="evt-1", *, secret=None, shop=None):
         body = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
-        headers = {"Content-Type": "application/json", "X-Shopify-Topic": topic, "X-Shopify-Event-Id": event_id}
+        headers = {"Content-Type": "application/json", "X-Shopify-Topic": topic, "X-Shopify-Event-Id": event_id,
+                   "X-Shopify-Shop-Domain": shop or self.shop.shop_domain}
         if signature:
             digest = hmac.new((secret or self.shop.app_secret).encode(), body, hashlib.sha256).digest()
             headers["X-Shopify-Hmac-Sha256"] = base64.b64encode(digest).decode()
@@ -142,6 +143,17 @@ class TestWebhook(ShopifyOrderCase, HttpCase):
         self.assertEqual(self.post(payload, signature=False, event_id="evt-2").status_code, 401)
         self.assertFalse(self.events())
         self.assertFalse(self.jobs("order_import"))
+
+    @mute_logger("odoo.addons.sync_shopify.controllers.webhook")
+    def test_a_signed_delivery_of_another_shop_is_refused(self):
+        """An app signs the webhooks of every shop it is installed on with its one client secret; the
+        X-Shopify-Shop-Domain header names the shop (shopify.dev, "About webhooks", delivery headers)."""
+        order = self.new_orders()[0]
+        payload = {"admin_graphql_api_id": order["id"]}
+        self.assertEqual(self.post(payload, shop="someone-else.myshopify.com").status_code, 403)
+        self.assertFalse(self.events())
+        self.assertEqual(self.post(payload, event_id="evt-own").status_code, 200)
+        self.assertEqual(len(self.events()), 1)
 
     @mute_logger("odoo.addons.sync_shopify.controllers.webhook")
     def test_sandbox_bad_hmac_deliveries_are_refused(self):
