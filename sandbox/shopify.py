@@ -15,6 +15,8 @@ from .shopify_schema import API_VERSION, get_schema
 from .shopify_store import ShopifyStore, gid_number
 from .shopify_webhooks import build_payload, render, topic_enum
 
+SHOP_ID = 954889  # the shop's numeric id in compliance webhooks (the example of Shopify's page)
+
 GRAPHQL_PATH = "/admin/api/%s/graphql.json" % API_VERSION
 # Any version's address: an older, no longer supported one "falls forward" to the oldest version Shopify
 # still supports (shopify.dev/docs/api/usage/versioning), here the only one the sandbox knows.
@@ -156,6 +158,34 @@ class ShopifySandbox(SandboxServer):
         }
 
     # -- webhooks --------------------------------------------------------------------
+    def send_compliance_webhook(self, address, topic, customer=None, orders=(), data_request_id=None):
+        """One mandatory compliance webhook, as Shopify sends it to the compliance address of the app's
+        configuration (not a webhookSubscription): topics customers/data_request, customers/redact and
+        shop/redact, bodies as shopify.dev documents them (docs/apps/build/compliance/privacy-law-compliance):
+        numeric ids, ``customer`` {id, email, phone}, ``orders_requested`` or ``orders_to_redact``,
+        ``data_request`` {id}. Signed and delivered like every webhook."""
+        payload = {"shop_id": SHOP_ID, "shop_domain": self.shop_domain}
+        if customer is not None:
+            payload["customer"] = {"id": gid_number(customer["id"]), "email": customer.get("email"),
+                                   "phone": customer.get("phone")}
+            order_ids = [gid_number(order["id"]) for order in orders]
+            if topic == "customers/data_request":
+                payload.update(orders_requested=order_ids, data_request={"id": data_request_id or 9999})
+            else:
+                payload["orders_to_redact"] = order_ids
+        body = json.dumps(payload).encode()
+        with self.lock:
+            now = datetime.datetime.fromtimestamp(self.clock(), datetime.timezone.utc)
+            headers = {
+                "Content-Type": "application/json", "X-Shopify-Topic": topic,
+                "X-Shopify-Hmac-Sha256": hmac_b64(self.app_secret, body), "X-Shopify-Shop-Domain": self.shop_domain,
+                "X-Shopify-Webhook-Id": new_uuid(self.rng), "X-Shopify-Event-Id": new_uuid(self.rng),
+                "X-Shopify-Triggered-At": now.isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+                "X-Shopify-API-Version": API_VERSION,
+            }
+        self.webhooks.submit(address, body, headers, meta={"topic": topic, "subscription": "compliance"})
+        return payload
+
     def emit(self, topic, record):
         """Queue `topic` for every matching subscription (called under the lock)."""
         for subscription in list(self.store.webhook_subscriptions.values()):

@@ -147,3 +147,25 @@ def test_bad_hmac_fault(shop, receiver):
     one_order(shop)
     call = receiver.wait_for(1)[0]
     assert call["headers"]["X-Shopify-Hmac-Sha256"] != expected_hmac(shop.app_secret, call["body"])
+
+
+def test_compliance_webhooks_carry_the_documented_bodies(shop, receiver):
+    """shopify.dev/docs/apps/build/compliance/privacy-law-compliance: customers/data_request carries the
+    shop, the customer (id, email, phone), orders_requested and data_request.id; customers/redact
+    orders_to_redact; shop/redact only the shop. Numeric ids; signed like every webhook."""
+    order = next(o for o in shop.generate_orders(10, seed=21, cancel_rate=0, refund_rate=0) if o["_customer_id"])
+    customer = shop.store.customers[order["_customer_id"]]
+    shop.send_compliance_webhook(receiver.url, "customers/data_request", customer, [order], data_request_id=42)
+    shop.send_compliance_webhook(receiver.url, "customers/redact", customer, [order])
+    shop.send_compliance_webhook(receiver.url, "shop/redact")
+    calls = receiver.wait_for(3)
+    bodies = {call["headers"]["X-Shopify-Topic"]: json.loads(call["body"]) for call in calls}
+    numeric_order = int(order["id"].rsplit("/", 1)[1])
+    request = bodies["customers/data_request"]
+    assert request["shop_domain"] == "sandbox-shop.myshopify.com" and isinstance(request["shop_id"], int)
+    assert request["customer"]["email"] == customer["email"] and isinstance(request["customer"]["id"], int)
+    assert request["orders_requested"] == [numeric_order] and request["data_request"] == {"id": 42}
+    assert bodies["customers/redact"]["orders_to_redact"] == [numeric_order]
+    assert set(bodies["shop/redact"]) == {"shop_id", "shop_domain"}
+    for call in calls:
+        assert call["headers"]["X-Shopify-Hmac-Sha256"] == expected_hmac("sandbox-shopify-app-secret", call["body"])

@@ -10,3 +10,4 @@ from . import sync_field_rule
 from . import sync_conflict
 from . import sync_owned_mixin
 from . import res_partner_ownership
+from . import sync_privacy

@@ -374,6 +374,11 @@ class SyncBackend(models.Model):
         """
         return 0
 
+    def _purge_stored_payloads(self, markers):
+        """Blank what the connector stores of remote messages (webhook bodies...) holding one of
+        ``markers``, all of them when None; returns how many. Connectors with such a store."""
+        return 0
+
     def _received_deliveries_count(self):
         """How many stored deliveries wait for ``_queue_received_deliveries``: work for the next run."""
         return 0

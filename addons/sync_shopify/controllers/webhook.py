@@ -55,21 +55,26 @@ class ShopifyWebhookController(http.Controller):
         body = read_body(httprequest)
         if body is None:
             return Response("Body too large", status=413)
-        code, secret, shop_domain = request.env["sync.backend"].sudo()._shopify_webhook_identity(backend_id)
+        backends = request.env["sync.backend"].sudo()
+        code, secret, shop_domain = backends._shopify_webhook_identity(backend_id)
         if code != "shopify":
             return Response("Unknown backend", status=404)
         headers = httprequest.headers
-        if not valid_hmac(secret, body, headers.get("X-Shopify-Hmac-Sha256")):
+        signature = headers.get("X-Shopify-Hmac-Sha256")
+        if not valid_hmac(secret, body, signature):
             _logger.warning("Shopify webhook for backend %s refused: bad or missing signature", backend_id)
             return Response("Invalid signature", status=401)
         sender = headers.get("X-Shopify-Shop-Domain")
         if shop_domain and sender and sender.lower() != shop_domain.lower():
-            # One app signs the deliveries of every shop it is installed on with the same client secret:
-            # a signed delivery of another shop is not this backend's (X-Shopify-Shop-Domain names the shop).
-            _logger.warning("Shopify webhook for backend %s refused: sent by shop %s, not %s",
-                            backend_id, sender, shop_domain)
-            return Response("Not this backend's shop", status=403)
-        backend = request.env["sync.backend"].sudo().browse(backend_id)
+            # One app signs the deliveries of every shop it is installed on with the same secret, and its
+            # compliance webhooks go to one address for all of them: a delivery of another shop belongs to
+            # that shop's backend, when one exists with the same secret (X-Shopify-Shop-Domain names the shop).
+            backend_id = backends._shopify_backend_of_shop(sender)
+            if not backend_id or not valid_hmac(backends._shopify_webhook_identity(backend_id)[1], body, signature):
+                _logger.warning("Shopify webhook refused: sent by shop %s, not %s, and no backend of that shop "
+                                "shares the app", sender, shop_domain)
+                return Response("Not this backend's shop", status=403)
+        backend = backends.browse(backend_id)
         try:
             payload, payload_text = parse_body(body, headers.get("Content-Type"))
         except (ValueError, xmltodict.expat.ExpatError) as error:

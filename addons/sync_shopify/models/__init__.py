@@ -13,3 +13,4 @@ from . import stock_picking
 from . import sync_backend_order
 from . import sync_backend_fulfilment
 from . import sync_backend_auth
+from . import sync_backend_privacy

@@ -11,6 +11,8 @@ from .sync_backend_catalogue import shopify_datetime
 # one claim's transaction stays short.
 INTAKE_BATCH = 500
 ORDER_TOPICS = ("orders/create", "orders/updated", "orders/cancelled", "orders/paid", "orders/fulfilled")
+# The mandatory compliance webhooks (shopify.dev/docs/apps/build/compliance/privacy-law-compliance).
+PRIVACY_TOPICS = ("customers/data_request", "customers/redact", "shop/redact")
 
 
 def delivery_time(value):
@@ -94,7 +96,7 @@ class SyncShopifyWebhook(models.Model):
         """
         topic = headers.get("X-Shopify-Topic") or ""
         resource_gid = payload.get("admin_graphql_api_id") or None
-        handled = topic == "app/uninstalled" or (topic in ORDER_TOPICS and bool(resource_gid))
+        handled = topic in ("app/uninstalled", *PRIVACY_TOPICS) or (topic in ORDER_TOPICS and bool(resource_gid))
         self.flush_model()
         self.env.cr.execute(
             """INSERT INTO sync_shopify_webhook (backend_id, event_id, webhook_id, topic, triggered_at, resource_gid,
@@ -152,7 +154,7 @@ class SyncShopifyWebhook(models.Model):
             if is_stale:
                 stale.append(event_id)
             else:
-                events_by_job[self._queue_work(backend, topic, resource_gid)].append(event_id)
+                events_by_job[self._queue_work(backend, topic, resource_gid, event_id)].append(event_id)
         for job, event_ids in events_by_job.items():
             self.browse(event_ids).write({"state": "queued", "job_id": job.id})
         if stale:
@@ -169,7 +171,22 @@ class SyncShopifyWebhook(models.Model):
         return self.env.cr.fetchone()[0]
 
     @api.model
-    def _queue_work(self, backend, topic, resource_gid):
+    def _queue_work(self, backend, topic, resource_gid, event_id):
         if topic == "app/uninstalled":
             return backend._enqueue("app_uninstalled", priority=0, dedup_key="shopify_app_uninstalled")
+        if topic in PRIVACY_TOPICS:
+            # The job names the event: the request's personal data stays in the event, for managers only.
+            return backend._enqueue("privacy_request", payload={"event": event_id}, category="customer",
+                                    dedup_key=f"shopify_privacy:{event_id}")
         return backend._shopify_enqueue_order(resource_gid)
+
+    @api.model
+    def _purge_payloads(self, backend, markers):
+        """Blank the stored bodies of ``backend``'s events holding one of ``markers`` (all when None)."""
+        self.flush_model(["payload"])
+        where, params = self.env["sync.privacy"]._marker_condition(("payload",), markers)
+        self.env.cr.execute(f"""UPDATE sync_shopify_webhook SET payload = NULL
+                                 WHERE backend_id = %s AND payload IS NOT NULL AND {where}""", [backend.id, *params])
+        purged = self.env.cr.rowcount
+        self.invalidate_model(["payload"])
+        return purged

@@ -783,6 +783,15 @@ class SyncBackend(models.Model):
               FROM sync_backend WHERE id = %s""", [backend_id])
         return tuple(self.env.cr.fetchone() or (None, None, None))
 
+    @api.model
+    def _shopify_backend_of_shop(self, shop_domain):
+        """The id of the Shopify backend of ``shop_domain`` (a myshopify.com domain), or None."""
+        self.flush_model(["code", "shopify_shop_domain"])
+        self.env.cr.execute("""SELECT id FROM sync_backend WHERE code = 'shopify' AND lower(shopify_shop_domain) = %s
+                                ORDER BY id LIMIT 1""", [shop_domain.lower()])
+        row = self.env.cr.fetchone()
+        return row[0] if row else None
+
     @api.model_create_multi
     def create(self, vals_list):
         self.env.registry.clear_cache()  # a webhook may have been refused for this id before

@@ -18,3 +18,4 @@ from . import test_auth
 from . import test_fuzz_order_shapes
 from . import test_company_isolation
 from . import test_oauth
+from . import test_privacy
