@@ -221,6 +221,17 @@ class HubSpotSandbox(SandboxServer):
             self.store.archive(record)
             self._events(object_type, record, "deletion", source="CRM_UI")
 
+    def privacy_delete_contact(self, contact_id):
+        """A user permanently deletes a contact to comply with a privacy request: HubSpot sends
+        contact.privacyDeletion and the ordinary contact.deletion (developers.hubspot.com changelog,
+        "Webhooks now support privacy-compliant contact deletions"). The event's fields beyond the common
+        ones are not documented there: the sandbox sends the common ones only."""
+        with self.lock:
+            record = self._existing("contacts", contact_id)
+            self.store.objects["contacts"].pop(record["id"])
+            self._events("contacts", record, "privacyDeletion", source="CRM_UI")
+            self._events("contacts", record, "deletion", source="CRM_UI")
+
     def merge_objects(self, object_type, primary_id, secondary_id):
         object_type = TYPE_ALIASES.get(object_type, object_type)
         with self.lock:
@@ -257,6 +268,8 @@ class HubSpotSandbox(SandboxServer):
                     numberOfPropertiesMoved=0,
                 )
             ]
+        elif kind == "privacyDeletion":
+            events = [base]
         else:
             events = [dict(base, changeFlag="NEW" if kind == "creation" else "DELETED")]
         for event in events:

@@ -691,3 +691,16 @@ def test_private_app_token_info_and_calls_outside_the_scopes(hub):
                          json={"inputs": []})
     assert read.status_code != 403, "a batch read needs the read scope only"
     assert len(hub.store.objects["contacts"]) == contacts_before, "nothing was created"
+
+
+def test_a_privacy_deletion_sends_its_event_and_the_ordinary_deletion(hub, receiver):
+    """developers.hubspot.com changelog, "Webhooks now support privacy-compliant contact deletions": the
+    contact.privacyDeletion event also triggers the normal deletion event; the contact is gone for good."""
+    hub.webhook_target_url = receiver.url
+    contact_id = contact_ids(hub)[0]
+    hub.privacy_delete_contact(contact_id)
+    calls = receiver.wait_for(2)
+    kinds = [event["subscriptionType"] for call in calls for event in json.loads(call["body"])]
+    assert kinds == ["contact.privacyDeletion", "contact.deletion"]
+    assert all(event["objectId"] == int(contact_id) for call in calls for event in json.loads(call["body"]))
+    assert contact_id not in hub.store.objects["contacts"]

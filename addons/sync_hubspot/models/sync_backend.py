@@ -341,7 +341,10 @@ class SyncBackend(models.Model):
                 # account's changes are not this backend's to import.
                 foreign += 1
                 continue
-            singular, _dot, _kind = str(event.get("subscriptionType", "")).partition(".")
+            singular, _dot, kind = str(event.get("subscriptionType", "")).partition(".")
+            if kind == "privacyDeletion":
+                queued |= self._hubspot_queue_privacy_deletion(event)
+                continue
             operation = OBJECT_OPERATIONS.get(singular)
             if not operation or not event.get("objectId") or self._hubspot_is_echo(event):
                 continue
@@ -356,6 +359,25 @@ class SyncBackend(models.Model):
             _logger.info("HubSpot backend %s: %s webhook event(s) of another account than %s left out",
                          self.name, foreign, self.hubspot_portal_id)
         return queued
+
+    def _hubspot_queue_privacy_deletion(self, event):
+        """A contact deleted in HubSpot for privacy compliance (contact.privacyDeletion; HubSpot sends the
+        ordinary contact.deletion too): its Odoo partner is erased as far as the law allows."""
+        if not event.get("objectId"):
+            return self.env["sync.job"]
+        return self._enqueue("privacy_redact", external_id=str(event["objectId"]), payload=event,
+                             direction="import", category="customer",
+                             dedup_key=f"hubspot_event:{event.get('eventId')}")
+
+    def _hubspot_run_privacy_redact(self, job):
+        binding = self.env["sync.binding"].sudo()._find(self, "contacts", external_id=job.external_id)
+        partners = self.env["res.partner"].sudo().with_context(active_test=False).browse(
+            binding.res_id if binding else []).exists()
+        # Read before the erasure: what identifies the contact in the bodies the suite stored.
+        markers = [job.external_id, *partners.mapped("email"), *partners.mapped("phone")]
+        self.env["sync.privacy"]._redact_customer(
+            self, partners, markers, _("HubSpot's privacy deletion of contact %s", job.external_id))
+        return _("%s partner(s) anonymised.", len(partners))
 
     def _hubspot_is_echo(self, event):
         """Whether the event only reports our own write back; importing it would read back what we sent.

@@ -76,3 +76,27 @@ class TestWebhook(HttpCase):
         theirs = dict(self.event(12, 502, "contact.creation"), changeSource="INTEGRATION")
         self.assertEqual(self.post([ours, theirs]).status_code, 204)
         self.assertEqual(self.event_jobs().mapped("external_id"), ["502"])
+
+    def test_a_privacy_deletion_in_hubspot_erases_the_partner_in_odoo(self):
+        """contact.privacyDeletion (developers.hubspot.com changelog, "Webhooks now support privacy-compliant
+        contact deletions"): the contact was permanently deleted for a privacy request; HubSpot also sends
+        the ordinary contact.deletion."""
+        contact = next(iter(self.hub.store.objects["contacts"].values()))
+        partner = self.env["res.partner"].create({"name": "Erase Me", "email": "erase.me@example.com",
+                                                  "phone": "+33 1 23 45 67 89", "street": "1 Rue du Secret"})
+        self.env["sync.binding"]._bind(self.backend, "contacts", partner, contact["id"])
+        self.env["sync.exchange"].create({"backend_id": self.backend.id, "method": "GET", "url": "/crm/v3/x",
+                                          "response_body": '{"email": "erase.me@example.com"}'})
+        self.hub.webhook_target_url = self.base_url() + self.path
+        self.hub.privacy_delete_contact(contact["id"])
+        self.assertTrue(self.hub.webhooks.drain(10))
+        self.hub.webhook_target_url = None
+        job = self.env["sync.job"].search([("backend_id", "=", self.backend.id), ("operation", "=", "privacy_redact")])
+        self.assertEqual(job.external_id, contact["id"])
+        self.env["sync.job"]._process_queue(backends=self.backend, commit=False)
+        self.assertEqual(job.state, "done", job.failure_reason)
+        partner.invalidate_recordset()
+        self.assertFalse(partner.email or partner.phone or partner.street)
+        self.assertNotIn("Erase", partner.name)
+        self.assertFalse(self.env["sync.exchange"].search([("backend_id", "=", self.backend.id),
+                                                           ("response_body", "ilike", "erase.me@")]))
