@@ -217,9 +217,10 @@ class Traffic:
 # Settling and counting
 # ----------------------------------------------------------------------
 def open_work(env):
-    """Jobs not finished, and Shopify webhook events whose work the queue has not taken in yet."""
+    """Jobs not finished, and webhook deliveries (Shopify's events, the shared inbox) not taken in yet."""
     env.cr.execute("""SELECT (SELECT count(*) FROM sync_job WHERE state IN ('pending', 'running'))
-                           + (SELECT count(*) FROM sync_shopify_webhook WHERE state = 'received')""")
+                           + (SELECT count(*) FROM sync_shopify_webhook WHERE state = 'received')
+                           + (SELECT count(*) FROM sync_webhook_delivery WHERE state = 'received')""")
     return env.cr.fetchone()[0]
 
 

@@ -176,6 +176,8 @@ class SandboxServer:
     """Base of both emulators: HTTP plumbing, faults, request log, control endpoint."""
 
     name = "sandbox"
+    # Deliveries in flight at once; a platform that documents its own sets it.
+    webhook_concurrency = 1
 
     def __init__(self, seed=0, clock=None):
         self.seed = seed
@@ -184,7 +186,7 @@ class SandboxServer:
         self.rng = random.Random(seed)
         self.faults = Faults(random.Random(seed + 1))
         self.requests = []
-        self.webhooks = WebhookSender(self.faults)
+        self.webhooks = WebhookSender(self.faults, concurrency=self.webhook_concurrency)
         self._server = None
         self.url = None
 
@@ -332,14 +334,15 @@ def hmac_b64(secret, message):
 
 
 class WebhookSender:
-    """Delivers webhooks from one background thread, retrying with backoff.
+    """Delivers webhooks from ``concurrency`` background threads, retrying with backoff.
 
     Deliveries are recorded (`deliveries`) so tests can assert on them.
     `retry_delays` is the backoff schedule in seconds; Shopify and HubSpot
     retry for hours, the sandbox keeps the shape but shrinks the time.
     """
 
-    def __init__(self, faults, retry_delays=(0.2, 0.5, 1.0, 2.0), timeout=5.0, hold_seconds=0.3):
+    def __init__(self, faults, retry_delays=(0.2, 0.5, 1.0, 2.0), timeout=5.0, hold_seconds=0.3, concurrency=1):
+        self.concurrency = concurrency
         self.faults = faults
         self.retry_delays = tuple(retry_delays)
         self.timeout = timeout
@@ -350,15 +353,17 @@ class WebhookSender:
         self._cond = threading.Condition()
         self._busy = 0
         self._held = None
-        self._thread = None
+        self._threads = []
         self._stopping = False
 
     def start(self):
-        if self._thread and self._thread.is_alive():
+        if any(thread.is_alive() for thread in self._threads):
             return
         self._stopping = False
-        self._thread = threading.Thread(target=self._run, name="webhooks", daemon=True)
-        self._thread.start()
+        self._threads = [threading.Thread(target=self._run, name=f"webhooks-{n}", daemon=True)
+                         for n in range(self.concurrency)]
+        for thread in self._threads:
+            thread.start()
 
     def stop(self):
         with self._cond:

@@ -107,6 +107,9 @@ class RollingWindow:
 
 class HubSpotSandbox(SandboxServer):
     name = "hubspot-sandbox"
+    # developers.hubspot.com, "Configure webhooks": maxConcurrentRequests, 10 in HubSpot's examples: HubSpot
+    # sends up to that many deliveries to the app's address at once.
+    webhook_concurrency = 10
 
     def __init__(
         self,

@@ -11,3 +11,4 @@ from . import sync_conflict
 from . import sync_owned_mixin
 from . import res_partner_ownership
 from . import sync_privacy
+from . import sync_webhook_delivery

@@ -368,20 +368,24 @@ class SyncBackend(models.Model):
         """Turn the deliveries that webhook requests only stored into jobs; return how many.
 
         Called before every claim, so a delivery waits no longer than a job queued by
-        its request would. Connectors whose webhook endpoint keeps an inbox override it:
-        the request then writes one row and answers, and the queue runner pays for
-        the rest, in batches.
+        its request would. A connector's endpoint stores its deliveries in the shared inbox
+        (``sync.webhook.delivery``) and says what each becomes (``_webhook_delivery_jobs``);
+        one with an inbox of its own adds it here.
         """
-        return 0
+        return self.env["sync.webhook.delivery"].sudo()._take_in(self)
+
+    def _webhook_delivery_jobs(self, payload):
+        """Queue the work of one stored delivery's decoded body; return the jobs. Connectors."""
+        raise NotImplementedError(f"{self.code} stores webhook deliveries but does not say what they become")
 
     def _purge_stored_payloads(self, markers):
-        """Blank what the connector stores of remote messages (webhook bodies...) holding one of
-        ``markers``, all of them when None; returns how many. Connectors with such a store."""
-        return 0
+        """Blank the stored bodies of remote messages holding one of ``markers``, all of them when
+        None; returns how many. Connectors with a store of their own add it."""
+        return self.env["sync.webhook.delivery"].sudo()._purge_payloads(self, markers)
 
     def _received_deliveries_count(self):
         """How many stored deliveries wait for ``_queue_received_deliveries``: work for the next run."""
-        return 0
+        return self.env["sync.webhook.delivery"].sudo()._received_count(self)
 
     def _received_deliveries_priority(self):
         """The priority of the most urgent work the stored deliveries become, or None when none waits.

@@ -12,7 +12,7 @@ class HubSpotWebhookController(http.Controller):
     @http.route("/sync_hubspot/webhook/<int:backend_id>", type="http", auth="public", methods=["POST"], csrf=False,
                 save_session=False)
     def webhook(self, backend_id, **_kwargs):
-        """Check the v3 signature, queue one import job per event, answer at once.
+        """Check the v3 signature, store the delivery in the shared inbox, answer at once.
 
         HubSpot retries slow or failed deliveries; the work itself happens in the queue.
         """
@@ -40,5 +40,10 @@ class HubSpotWebhookController(http.Controller):
             # Signed by HubSpot, so kept: a failed job with the raw body, for a person to read.
             backend._reject_incoming("webhook_events", raw, problem, category="customer")
             return request.make_response("unreadable body", status=400)
-        backend._hubspot_receive_events(events)
+        # Kept as sent, work queued by the queue's next claim: HubSpot gets its answer at once.
+        try:
+            body = raw.decode()
+        except UnicodeDecodeError:  # JSON in UTF-16 or UTF-32: valid, stored as UTF-8
+            body = json.dumps(events)
+        request.env["sync.webhook.delivery"].sudo()._store(backend, body)
         return request.make_response("", status=204)

@@ -329,6 +329,17 @@ class SyncBackend(models.Model):
             raise SyncValidationError(problem + " " + _("Correct the payload, then Retry."))
         return _("%s event(s) queued.", len(self._hubspot_receive_events(events)))
 
+    def _webhook_delivery_jobs(self, payload):
+        if self.code != "hubspot":
+            return super()._webhook_delivery_jobs(payload)
+        return self._hubspot_receive_events(payload)
+
+    def _received_deliveries_priority(self):
+        # HubSpot's deliveries are who the customer is (contacts, companies) and deals.
+        if self.code != "hubspot":
+            return super()._received_deliveries_priority()
+        return self.priority_customer if self._received_deliveries_count() else None
+
     def _hubspot_receive_events(self, events):
         """Queue one import job per event; an event already seen (HubSpot retries) is skipped."""
         self.ensure_one()

@@ -19,6 +19,8 @@ class TestWebhook(HttpCase):
         cls.path = f"/sync_hubspot/webhook/{cls.backend.id}"
 
     def event_jobs(self):
+        """The import jobs of the deliveries received, once the queue took them in (as every claim does)."""
+        self.backend._queue_received_deliveries()
         return self.env["sync.job"].search([("backend_id", "=", self.backend.id), ("direction", "=", "import")])
 
     def post(self, events, secret=None, timestamp=None):
@@ -40,7 +42,11 @@ class TestWebhook(HttpCase):
     def test_good_signature_queues_one_import_per_event(self):
         response = self.post([self.event(1), self.event(2, 102, "company.creation")])
         self.assertEqual(response.status_code, 204)
+        delivery = self.env["sync.webhook.delivery"].search([("backend_id", "=", self.backend.id)])
+        self.assertEqual(delivery.state, "received", "the request only stores the delivery")
+        self.assertFalse(self.env["sync.job"].search([("backend_id", "=", self.backend.id)]))
         jobs = self.event_jobs()
+        self.assertEqual((delivery.state, delivery.job_count), ("taken", 2))
         self.assertEqual(sorted(jobs.mapped("operation")), ["company_import", "contact_import"])
         self.assertEqual(set(jobs.mapped("state")), {"pending"}, "stored and queued, not processed")
         # HubSpot delivers again: same event id, no second job.
@@ -91,6 +97,7 @@ class TestWebhook(HttpCase):
         self.hub.privacy_delete_contact(contact["id"])
         self.assertTrue(self.hub.webhooks.drain(10))
         self.hub.webhook_target_url = None
+        self.backend._queue_received_deliveries()
         job = self.env["sync.job"].search([("backend_id", "=", self.backend.id), ("operation", "=", "privacy_redact")])
         self.assertEqual(job.external_id, contact["id"])
         self.env["sync.job"]._process_queue(backends=self.backend, commit=False)
