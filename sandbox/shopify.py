@@ -7,7 +7,7 @@ import re
 
 from werkzeug.wrappers import Response
 
-from . import shopify_api, shopify_mutations  # noqa: F401  (registers the Mutation resolvers)
+from . import shopify_api, shopify_mutations, shopify_order_fields  # noqa: F401  (register their resolvers)
 from .core import SandboxServer, hmac_b64, json_response, new_uuid
 from .shopify_auth import AUTHORIZE_PATH, DEFAULT_SCOPES, TOKEN_PATH, ShopifyAuth
 from .shopify_cost import LeakyBucket
@@ -105,6 +105,13 @@ class ShopifySandbox(SandboxServer):
         """A merchant edit of product fields (title, status, tags...): fires products/update."""
         with self.lock:
             return self.store.update_product(self.store.products[product_gid], fields)
+
+    def set_order_risk(self, order_gid, level, recommendation):
+        """Shopify's fraud analysis of an order (Order.risk): ``level`` a RiskAssessmentResult (HIGH,
+        MEDIUM, LOW, NONE, PENDING), ``recommendation`` an OrderRiskRecommendationResult (ACCEPT,
+        INVESTIGATE, CANCEL, NONE)."""
+        with self.lock:
+            self.store.orders[order_gid]["_risk"] = (level, recommendation)
 
     def uninstall_app(self):
         """Fires app/uninstalled; afterwards the access token is rejected."""

@@ -168,3 +168,45 @@ def test_payment_states(shop, gql):
         assert data["displayFinancialStatus"] == status
         assert data["fullyPaid"] is received
         assert (money(data["totalOutstandingSet"]) == 0) is received
+
+
+PAYMENTS = """
+query Payments($id: ID!) {
+  order(id: $id) {
+    displayFinancialStatus unpaid capturable canMarkAsPaid refundable paymentGatewayNames
+    totalCapturableSet { shopMoney { amount } } totalTipReceivedSet { shopMoney { amount } }
+    transactions(first: 10) { kind status gateway manualPaymentGateway amountSet { shopMoney { amount } } }
+    risk { recommendation assessments { riskLevel } }
+    currentCartDiscountAmountSet { shopMoney { amount } } requiresShipping fulfillable returnStatus edited
+  }
+}
+"""
+
+
+def test_payments_and_risk_are_answered_as_the_schema_requires(shop, gql):
+    """Order fields the 2026-04 schema declares non-null (transactions, paymentGatewayNames, unpaid,
+    capturable, canMarkAsPaid, totalCapturableSet, totalTipReceivedSet, risk...), following the payment:
+    a paid order has one successful sale, an authorized one an authorization to capture, a pending one a
+    manual payment to mark as paid. Risk is low unless Shopify's analysis said otherwise."""
+    first, second = variants(shop, 2)
+    shapes = {status: shop.store.create_order(None, [(first, 1), (second, 2)], financial_status=status,
+                                              discount_rate=0.1, discount_code="TEN")
+              for status in ("PAID", "AUTHORIZED", "PENDING")}
+    paid, authorized, pending = (gql.data(PAYMENTS, {"id": shapes[s]["id"]})["order"]
+                                 for s in ("PAID", "AUTHORIZED", "PENDING"))
+    total = shapes["PAID"]["totalPriceSet"]["shopMoney"]["amount"]
+    assert [(t["kind"], t["status"]) for t in paid["transactions"]] == [("SALE", "SUCCESS")]
+    assert Decimal(paid["transactions"][0]["amountSet"]["shopMoney"]["amount"]) == Decimal(total)
+    flags = (paid["unpaid"], paid["capturable"], paid["canMarkAsPaid"], paid["refundable"])
+    assert flags == (False, False, False, True)
+    assert [(t["kind"], t["status"]) for t in authorized["transactions"]] == [("AUTHORIZATION", "SUCCESS")]
+    assert authorized["capturable"] and authorized["unpaid"] and Decimal(
+        authorized["totalCapturableSet"]["shopMoney"]["amount"]) > 0
+    assert pending["transactions"][0]["manualPaymentGateway"] and pending["canMarkAsPaid"]
+    assert pending["paymentGatewayNames"] == ["manual"]
+    assert Decimal(paid["totalTipReceivedSet"]["shopMoney"]["amount"]) == 0
+    assert Decimal(paid["currentCartDiscountAmountSet"]["shopMoney"]["amount"]) > 0, "the code is on the order"
+    assert paid["risk"] == {"recommendation": "ACCEPT", "assessments": [{"riskLevel": "LOW"}]}
+    shop.set_order_risk(shapes["PAID"]["id"], "HIGH", "CANCEL")
+    risk = gql.data(PAYMENTS, {"id": shapes["PAID"]["id"]})["order"]["risk"]
+    assert risk == {"recommendation": "CANCEL", "assessments": [{"riskLevel": "HIGH"}]}
