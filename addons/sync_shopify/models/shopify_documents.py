@@ -149,6 +149,7 @@ query Order($id: ID!) {
   order(id: $id) {
     id name updatedAt createdAt cancelledAt cancelReason currencyCode email phone note tags
     taxesIncluded taxExempt displayFinancialStatus displayFulfillmentStatus discountCodes
+    risk { recommendation assessments { riskLevel } }
     totalPriceSet { %(money)s } totalTaxSet { %(money)s } totalDiscountsSet { %(money)s }
     totalShippingPriceSet { %(money)s } totalRefundedSet { %(money)s }
     customer { id firstName lastName defaultEmailAddress { emailAddress } defaultPhoneNumber { phoneNumber } }

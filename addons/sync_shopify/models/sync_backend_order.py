@@ -607,6 +607,9 @@ class SyncBackend(models.Model):
     def _shopify_run_workflow(self, order, data):
         if data["displayFinancialStatus"] not in PAID_STATUSES:
             return
+        if order.state in ("draft", "sent") and self._shopify_high_risk(data):
+            self._shopify_hold_for_risk(order)
+            return
         if self.shopify_auto_confirm and order.state in ("draft", "sent"):
             order.with_context(sync_shopify_importing=True).action_confirm()
         if self.shopify_auto_invoice and order.state == "sale" and order.invoice_status == "to invoice":
@@ -620,6 +623,25 @@ class SyncBackend(models.Model):
                 self.env["account.payment.register"].with_context(
                     active_model="account.move", active_ids=unpaid.ids
                 ).create({"journal_id": self.shopify_payment_journal_id.id})._create_payments()
+
+    @staticmethod
+    def _shopify_high_risk(data):
+        """Whether Shopify's fraud analysis (Order.risk) says high risk or recommends cancelling."""
+        risk = data.get("risk") or {}
+        return risk.get("recommendation") == "CANCEL" or any(
+            assessment.get("riskLevel") == "HIGH" for assessment in risk.get("assessments") or [])
+
+    def _shopify_hold_for_risk(self, order):
+        """Leave a high-risk order a quotation, with one activity asking a person to decide."""
+        summary = _("Shopify marks this order high risk")
+        if order.activity_ids.filtered(lambda activity: activity.summary == summary):
+            return
+        order.activity_schedule(
+            "mail.mail_activity_data_todo", summary=summary,
+            user_id=(self.user_id or order.user_id or self.env.user).id,
+            note=_("Shopify's fraud analysis recommends not fulfilling %(order)s. Check it in Shopify (Order > Fraud "
+                   "analysis): confirm it here if it is genuine, or cancel it in Shopify.", order=order.name),
+        )
 
     def _shopify_apply_cancel(self, order, data):
         if order.state == "cancel":

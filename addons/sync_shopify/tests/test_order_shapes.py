@@ -182,6 +182,20 @@ class TestOrderShapes(ShopifyOrderCase):
         sale.invalidate_recordset()
         self.assertEqual((sale.state, sale.shopify_financial_status), ("sale", "PAID"))
 
+    def test_a_high_risk_order_is_held_with_an_activity(self):
+        """Order.risk (Admin API 2026-04): Shopify's fraud analysis; a paid order it recommends cancelling
+        stays a quotation for a person to decide, once, and an ordinary order is confirmed as before."""
+        risky, safe = self.order(), self.order()
+        self.shop.set_order_risk(risky["id"], "HIGH", "CANCEL")
+        sale = self.imported(risky)
+        self.assertEqual(sale.state, "draft", "held")
+        summary = "Shopify marks this order high risk"
+        self.assertEqual(sale.activity_ids.mapped("summary"), [summary])
+        self.shop.store.orders[risky["id"]]["updatedAt"] = self.shop.store.now()
+        self.import_orders([risky])  # an update comes in: still held, no second activity
+        self.assertEqual((sale.state, len(sale.activity_ids)), ("draft", 1))
+        self.assertEqual(self.imported(safe).state, "sale")
+
     def test_authorized_and_partially_paid_orders_are_not_confirmed(self):
         for status in ("AUTHORIZED", "PARTIALLY_PAID"):
             sale = self.imported(self.order(financial_status=status))
