@@ -1,5 +1,6 @@
 from markupsafe import Markup
 from odoo import _, api, models
+from odoo.tools import SQL
 
 # What a person's privacy right covers on a partner: contact details. The name and postal address
 # stay on a partner that was invoiced: invoices must keep naming the buyer (accounting law).
@@ -123,37 +124,40 @@ class SyncPrivacy(models.AbstractModel):
 
     def _purge_bodies(self, backend, markers):
         """Blank the stored bodies of ``backend`` that hold one of ``markers`` (all of them when None):
-        exchange bodies, finished jobs' payloads, and what the connector stores (``_purge_stored_payloads``).
-        Returns how many were purged."""
-        cr = self.env.cr
+        exchange bodies, jobs' payloads, conflicts' values, and what the connector stores
+        (``_purge_stored_payloads``). Returns how many were purged."""
         self.env.flush_all()
-        where, params = self._marker_condition(("request_body", "response_body"), markers)
-        cr.execute(f"""UPDATE sync_exchange SET request_body = %s, response_body = %s
-                        WHERE backend_id = %s AND {where}""", [REDACTED_TEXT, REDACTED_TEXT, backend.id, *params])
-        count = cr.rowcount
-        where, params = self._marker_condition(("payload",), markers)
-        cr.execute(f"""UPDATE sync_job SET payload = NULL
-                        WHERE backend_id = %s AND payload IS NOT NULL AND {where}""", [backend.id, *params])
-        count += cr.rowcount
-        where, params = self._marker_condition(("odoo_value", "incoming_value", "odoo_value_display",
-                                                "incoming_value_display"), markers)
-        cr.execute(f"""UPDATE sync_conflict SET odoo_value = NULL, incoming_value = NULL,
-                              odoo_value_display = %s, incoming_value_display = %s
-                        WHERE backend_id = %s AND {where}""", [REDACTED_TEXT, REDACTED_TEXT, backend.id, *params])
-        count += cr.rowcount
+        count = self._blank_rows("sync_exchange", ("request_body", "response_body"), backend, markers,
+                                 replacement=REDACTED_TEXT)
+        count += self._blank_rows("sync_job", ("payload",), backend, markers)
+        count += self._blank_rows("sync_conflict", ("odoo_value", "incoming_value"), backend, markers)
+        count += self._blank_rows("sync_conflict", ("odoo_value_display", "incoming_value_display"), backend,
+                                  markers, replacement=REDACTED_TEXT)
         count += backend._purge_stored_payloads(markers)
         self.env.invalidate_all()
         return count
 
+    @api.model
+    def _blank_rows(self, table, columns, backend, markers, replacement=None):
+        """Set ``columns`` to ``replacement`` (NULL by default) on ``backend``'s rows of ``table`` where one of
+        them holds one of ``markers`` (every row with a value when None); returns how many rows."""
+        self.env.cr.execute(
+            SQL("UPDATE %s SET %s WHERE backend_id = %s AND COALESCE(%s) IS NOT NULL AND %s",
+                SQL.identifier(table),
+                SQL(", ").join(SQL("%s = %s", SQL.identifier(column), replacement) for column in columns),
+                backend.id, SQL(", ").join(SQL.identifier(column) for column in columns),
+                self._marker_condition(columns, markers)))
+        return self.env.cr.rowcount
+
     @staticmethod
     def _marker_condition(columns, markers):
-        """SQL condition (and its parameters) for rows whose ``columns`` hold one of ``markers``."""
+        """SQL condition for rows whose ``columns`` hold one of ``markers`` (any row when None)."""
         if markers is None:
-            return "TRUE", []
+            return SQL("TRUE")
         patterns = ["%" + marker.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
                     for marker in markers]
-        condition = " OR ".join(f"{column} ILIKE ANY(%s)" for column in columns)
-        return f"({condition})", [patterns] * len(columns)
+        return SQL("(%s)", SQL(" OR ").join(SQL("%s ILIKE ANY(%s)", SQL.identifier(column), patterns)
+                                            for column in columns))
 
     def _tell(self, backend, summary, note):
         backend.sudo().activity_schedule(

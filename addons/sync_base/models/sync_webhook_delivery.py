@@ -87,10 +87,7 @@ class SyncWebhookDelivery(models.Model):
     @api.model
     def _purge_payloads(self, backend, markers):
         """Blank the bodies of ``backend``'s deliveries holding one of ``markers`` (all when None)."""
-        where, params = self.env["sync.privacy"]._marker_condition(("payload",), markers)
-        self.env.cr.execute(f"""UPDATE sync_webhook_delivery SET payload = NULL
-                                 WHERE backend_id = %s AND payload IS NOT NULL AND {where}""", [backend.id, *params])
-        purged = self.env.cr.rowcount
+        purged = self.env["sync.privacy"]._blank_rows(self._table, ("payload",), backend, markers)
         self.invalidate_model(["payload"])
         return purged
 

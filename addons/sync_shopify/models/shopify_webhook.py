@@ -184,9 +184,6 @@ class SyncShopifyWebhook(models.Model):
     def _purge_payloads(self, backend, markers):
         """Blank the stored bodies of ``backend``'s events holding one of ``markers`` (all when None)."""
         self.flush_model(["payload"])
-        where, params = self.env["sync.privacy"]._marker_condition(("payload",), markers)
-        self.env.cr.execute(f"""UPDATE sync_shopify_webhook SET payload = NULL
-                                 WHERE backend_id = %s AND payload IS NOT NULL AND {where}""", [backend.id, *params])
-        purged = self.env.cr.rowcount
+        purged = self.env["sync.privacy"]._blank_rows(self._table, ("payload",), backend, markers)
         self.invalidate_model(["payload"])
         return purged
