@@ -210,3 +210,15 @@ def test_payments_and_risk_are_answered_as_the_schema_requires(shop, gql):
     shop.set_order_risk(shapes["PAID"]["id"], "HIGH", "CANCEL")
     risk = gql.data(PAYMENTS, {"id": shapes["PAID"]["id"]})["order"]["risk"]
     assert risk == {"recommendation": "CANCEL", "assessments": [{"riskLevel": "HIGH"}]}
+
+
+def test_orders_older_than_sixty_days_need_read_all_orders(shop, gql):
+    """shopify.dev/docs/api/usage/access-scopes, read_all_orders: without it an app reads the last 60 days
+    of orders only."""
+    old, recent = shop.generate_orders(2, seed=8, cancel_rate=0, refund_rate=0)
+    shop.store.orders[old["id"]]["createdAt"] = "2020-01-15T10:00:00Z"
+    listed = {node["id"] for node in gql.data("{ orders(first: 50) { nodes { id } } }")["orders"]["nodes"]}
+    assert recent["id"] in listed and old["id"] not in listed
+    shop.auth.scopes = [*shop.auth.scopes, "read_all_orders"]
+    listed = {node["id"] for node in gql.data("{ orders(first: 50) { nodes { id } } }")["orders"]["nodes"]}
+    assert old["id"] in listed
