@@ -117,7 +117,10 @@ class SyncPrivacy(models.AbstractModel):
         fields_ = CONTACT_FIELDS if keep_identity else CONTACT_FIELDS + IDENTITY_FIELDS
         values = {fname: False for fname in fields_ if fname in partner._fields}
         if not keep_identity:
-            values.update(name=_("Redacted customer %s", partner.id), active=False)
+            values["name"] = _("Redacted customer %s", partner.id)
+            # Odoo refuses to archive the contact of an active user (a portal login): left active.
+            if not partner.with_context(active_test=False).user_ids:
+                values["active"] = False
         # The suite's own write: no export back, no ownership conflict for a legal erasure.
         partner.with_context(sync_base_incoming="privacy", sync_hubspot_no_export=True,
                              tracking_disable=True).write(values)
