@@ -258,7 +258,7 @@ class SyncJob(models.Model):
         backends = backends or self.env["sync.backend"].search([("state", "!=", "disconnected")])
         deadline = time.monotonic() + time_limit if time_limit else None
         windows = {backend: backend._blocked_operations() for backend in backends}
-        runner = self.with_context(sync_runner_backend_ids=tuple(backends.ids))
+        runner = self.with_context(sync_runner_backend_ids=tuple(backends.ids), sync_runner_deadline=deadline)
         processed, claimed = 0, True
         while claimed and (deadline is None or time.monotonic() < deadline):
             claimed = False
@@ -357,10 +357,16 @@ class SyncJob(models.Model):
 
     def _units_until_more_urgent_work(self):
         """``_work_units``, stopped early (the rest given back to the queue) when more urgent work
-        arrives meanwhile: looked for at most once every ``URGENT_LOOK_INTERVAL``."""
+        arrives meanwhile, looked for at most once every ``URGENT_LOOK_INTERVAL``, or when the run's
+        time is up: a batch of slow jobs started near the end must not outlive the server's limits
+        (a prefork cron worker is killed past ``--limit-time-cpu``, leaving its batch for the recovery)."""
         started = self.browse()
         next_look = time.monotonic() + URGENT_LOOK_INTERVAL
+        deadline = self.env.context.get("sync_runner_deadline")
         for jobs, run in self._work_units():
+            if started and deadline and time.monotonic() >= deadline:
+                (self - started)._give_back()
+                return
             if started and time.monotonic() >= next_look:
                 next_look = time.monotonic() + URGENT_LOOK_INTERVAL
                 if (self - started)._give_way_to_urgent_work():
@@ -380,13 +386,17 @@ class SyncJob(models.Model):
         priority = min(self.mapped("priority"))
         if not backends._more_urgent_work_waiting(priority):
             return False
+        self._give_back()
+        return True
+
+    def _give_back(self):
+        """Put these claimed, not yet started jobs back in the queue, as if never claimed."""
         self.flush_recordset()
         self.env.cr.execute("UPDATE sync_job SET attempts = GREATEST(attempts - 1, 0) WHERE id IN %s",
                             [tuple(self.ids)])  # the claim counted an attempt that did not happen
         self.invalidate_recordset(["attempts"])
         # A job whose change was queued again meanwhile is merged into the newer job.
         self._requeue({"started_at": False, "worker": False})
-        return True
 
     @api.model
     def _mark_done(self, finished):

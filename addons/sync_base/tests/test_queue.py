@@ -1,4 +1,5 @@
 import json
+import time
 from datetime import datetime, timedelta
 from unittest.mock import patch
 
@@ -111,6 +112,20 @@ class TestQueue(SyncCase):
             self.backend._enqueue("noop", external_id="P1", category="catalogue")
             batch._run()
         self.assertEqual(set(batch.mapped("state")), {"done"})
+
+    def test_a_batch_stops_when_the_runs_time_is_up(self):
+        """A run's time limit is checked between the jobs of a batch, not only between batches: a batch of
+        slow catalogue jobs claimed near the end must not outlive the worker's CPU limit. The jobs not
+        started go back to the queue, their attempt not counted."""
+        jobs = self.Job.browse([
+            self.backend._enqueue("noop", external_id=f"P{n}", category="catalogue").id for n in range(3)])
+        batch = self.Job._claim(self.backend, 100)
+        self.assertEqual(batch, jobs)
+        batch.with_context(sync_runner_deadline=time.monotonic() - 1)._run()
+        self.assertEqual(jobs.mapped("state"), ["done", "pending", "pending"], "one job always runs")
+        self.assertEqual(jobs.mapped("attempts"), [1, 0, 0])
+        self.run_queue()
+        self.assertEqual(set(jobs.mapped("state")), {"done"})
 
     def test_priorities_are_configurable_per_backend(self):
         self.backend.priority_catalogue = 1
